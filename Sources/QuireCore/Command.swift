@@ -1,0 +1,166 @@
+/// What a user asks quire to do. Each command is decided by `Decider.decide` against the facts
+/// the handler gathered, and either produces events or is refused.
+public enum Command: Equatable, Sendable {
+    case registerUser(RegisterUser)
+    case changeRole(ChangeRole)
+    case deactivateUser(DeactivateUser)
+    case createSession(CreateSession)
+    case accessSession(SessionID)
+    case updateSession(UpdateSession)
+    case completeSession(CompleteSession)
+    case deleteSession(DeleteSession)
+    case importLegacySession(LegacyRow)
+
+    /// The command's name as `submit` lines and `access.denied` events spell it.
+    public var name: String {
+        switch self {
+        case .registerUser: "user.register"
+        case .changeRole: "user.change_role"
+        case .deactivateUser: "user.deactivate"
+        case .createSession: "session.create"
+        case .accessSession: "session.access"
+        case .updateSession: "session.update"
+        case .completeSession: "session.complete"
+        case .deleteSession: "session.delete"
+        case .importLegacySession: "legacy.import"
+        }
+    }
+
+    /// The session the command targets, when it targets an existing one.
+    public var targetSession: SessionID? {
+        switch self {
+        case .accessSession(let id): id
+        case .updateSession(let c): c.sessionID
+        case .completeSession(let c): c.sessionID
+        case .deleteSession(let c): c.sessionID
+        case .importLegacySession(let row): row.id
+        case .registerUser, .changeRole, .deactivateUser, .createSession: nil
+        }
+    }
+}
+
+public struct RegisterUser: Equatable, Sendable {
+    public var email: String
+    public var role: Role
+    /// Keeps the id the web app already uses (its tokens' `sub`); quire generates one otherwise.
+    public var id: UserID?
+    public init(email: String, role: Role, id: UserID? = nil) {
+        self.email = email
+        self.role = role
+        self.id = id
+    }
+}
+
+public struct ChangeRole: Equatable, Sendable {
+    public var user: String
+    public var role: Role
+    public init(user: String, role: Role) {
+        self.user = user
+        self.role = role
+    }
+}
+
+public struct DeactivateUser: Equatable, Sendable {
+    public var user: String
+    public var reason: String?
+    public init(user: String, reason: String? = nil) {
+        self.user = user
+        self.reason = reason
+    }
+}
+
+/// A paper file as read: its identity and what it describes. Hashing happens at the edge (the
+/// service), so the core stays free of crypto and I/O.
+public struct PaperFacts: Equatable, Sendable {
+    public var fileName: String
+    public var jsonHash: String
+    public var questionCount: Int
+    public var paper: [String: JSONValue]
+    public var blob: String
+    public init(fileName: String, jsonHash: String, questionCount: Int, paper: [String: JSONValue], blob: String) {
+        self.fileName = fileName
+        self.jsonHash = jsonHash
+        self.questionCount = questionCount
+        self.paper = paper
+        self.blob = blob
+    }
+}
+
+public struct CreateSession: Equatable, Sendable {
+    public var name: String?
+    public var file: PaperFacts
+    public var allowDuplicate: Bool
+    public init(name: String? = nil, file: PaperFacts, allowDuplicate: Bool = false) {
+        self.name = name
+        self.file = file
+        self.allowDuplicate = allowDuplicate
+    }
+}
+
+public struct UpdateSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var step: ImportStep?
+    public var progress: Int?
+    public var questionsImported: Int?
+    public var metadata: [String: JSONValue]?
+    /// When given, the update applies only if the session is still at this version.
+    public var expectedVersion: Int?
+    public init(sessionID: SessionID, step: ImportStep? = nil, progress: Int? = nil, questionsImported: Int? = nil,
+                metadata: [String: JSONValue]? = nil, expectedVersion: Int? = nil) {
+        self.sessionID = sessionID
+        self.step = step
+        self.progress = progress
+        self.questionsImported = questionsImported
+        self.metadata = metadata
+        self.expectedVersion = expectedVersion
+    }
+}
+
+public struct CompleteSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The final count; the session's current count when not given.
+    public var questionsImported: Int?
+    public var expectedVersion: Int?
+    public init(sessionID: SessionID, questionsImported: Int? = nil, expectedVersion: Int? = nil) {
+        self.sessionID = sessionID
+        self.questionsImported = questionsImported
+        self.expectedVersion = expectedVersion
+    }
+}
+
+public struct DeleteSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var reason: String?
+    public var expectedVersion: Int?
+    public init(sessionID: SessionID, reason: String? = nil, expectedVersion: Int? = nil) {
+        self.sessionID = sessionID
+        self.reason = reason
+        self.expectedVersion = expectedVersion
+    }
+}
+
+/// One row of the old `past_paper_import_sessions` table, already parsed.
+public struct LegacyRow: Equatable, Sendable {
+    public var id: SessionID
+    public var createdBy: UserID?
+    public var status: SessionStatus
+    public var jsonHash: String?
+    public var fileName: String
+    public var createdAt: Timestamp?
+    public var updatedAt: Timestamp?
+    public var lastAccessedAt: Timestamp?
+    public var metadata: [String: JSONValue]
+
+    public init(id: SessionID, createdBy: UserID?, status: SessionStatus, jsonHash: String?, fileName: String,
+                createdAt: Timestamp?, updatedAt: Timestamp?, lastAccessedAt: Timestamp?, metadata: [String: JSONValue]) {
+        self.id = id
+        self.createdBy = createdBy
+        self.status = status
+        self.jsonHash = jsonHash
+        self.fileName = fileName
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lastAccessedAt = lastAccessedAt
+        self.metadata = metadata
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+extension Event {
+    /// The payload exactly as the `events.payload` column stores it: compact JSON, keys sorted.
+    public func encodedPayload() throws -> String {
+        String(decoding: try encode(payloadEncoder: EventCoding.compact), as: UTF8.self)
+    }
+
+    /// Decodes a stored payload of the given type and schema version, upcasting older schemas.
+    ///
+    /// Throws `QuireError.invalidInput` naming the type when the payload does not fit.
+    public static func decode(type: String, schema: Int, payload: Data) throws(QuireError) -> Event {
+        guard schema == 1 else {
+            throw .invalidInput("Event type \(type) has no schema version \(schema) in this version of quire.")
+        }
+        let decoder = JSONDecoder()
+        do {
+            switch type {
+            case "session.created": return .sessionCreated(try decoder.decode(SessionCreated.self, from: payload))
+            case "session.accessed": return .sessionAccessed(try decoder.decode(SessionAccessed.self, from: payload))
+            case "session.updated": return .sessionUpdated(try decoder.decode(SessionUpdated.self, from: payload))
+            case "session.completed": return .sessionCompleted(try decoder.decode(SessionCompleted.self, from: payload))
+            case "session.deleted": return .sessionDeleted(try decoder.decode(SessionDeleted.self, from: payload))
+            case "user.registered": return .userRegistered(try decoder.decode(UserRegistered.self, from: payload))
+            case "user.role_changed": return .userRoleChanged(try decoder.decode(UserRoleChanged.self, from: payload))
+            case "user.deactivated": return .userDeactivated(try decoder.decode(UserDeactivated.self, from: payload))
+            case "access.denied": return .accessDenied(try decoder.decode(AccessDenied.self, from: payload))
+            default: throw QuireError.invalidInput("Unknown event type \(type).")
+            }
+        } catch let error as QuireError {
+            throw error
+        } catch let error as DecodingError {
+            throw .invalidInput("The \(type) payload does not fit schema \(schema) (\(error.shortReason)).")
+        } catch {
+            throw .invalidInput("The \(type) payload does not fit schema \(schema).")
+        }
+    }
+
+    public static func decode(type: String, schema: Int, payload: String) throws(QuireError) -> Event {
+        try decode(type: type, schema: schema, payload: Data(payload.utf8))
+    }
+
+    func encode(payloadEncoder encoder: JSONEncoder) throws -> Data {
+        switch self {
+        case .sessionCreated(let e): try encoder.encode(e)
+        case .sessionAccessed(let e): try encoder.encode(e)
+        case .sessionUpdated(let e): try encoder.encode(e)
+        case .sessionCompleted(let e): try encoder.encode(e)
+        case .sessionDeleted(let e): try encoder.encode(e)
+        case .userRegistered(let e): try encoder.encode(e)
+        case .userRoleChanged(let e): try encoder.encode(e)
+        case .userDeactivated(let e): try encoder.encode(e)
+        case .accessDenied(let e): try encoder.encode(e)
+        }
+    }
+}
+
+/// A golden example of one event type and schema version, as `events/<type>.v<schema>.json` holds it.
+public struct GoldenEvent: Codable, Equatable, Sendable {
+    public var type: String
+    public var schema: Int
+    public var payload: JSONValue
+
+    public init(_ event: Event) throws {
+        type = event.type
+        schema = event.schema
+        payload = try JSONDecoder().decode(JSONValue.self, from: Data(try event.encodedPayload().utf8))
+    }
+
+    public func event() throws -> Event {
+        try Event.decode(type: type, schema: schema, payload: Data(payload.canonical.utf8))
+    }
+
+    /// The file's text: pretty-printed, keys sorted, slashes unescaped, ending with a newline.
+    public func fileText() throws -> String {
+        String(decoding: try EventCoding.pretty.encode(self), as: UTF8.self) + "\n"
+    }
+}
+
+/// The encoders quire writes JSON with. Sorted keys make the stored payloads stable, so the same
+/// event always hashes the same.
+public enum EventCoding {
+    public static var compact: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static var pretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        return encoder
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// The id of a registered user: the web app's user id (a JWT's `sub`), normally a lowercase UUID.
+public struct UserID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public var stream: String { "user-\(rawValue)" }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The id of an import session, normally a lowercase UUID (legacy rows keep the old table's id).
+public struct SessionID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public var stream: String { "session-\(rawValue)" }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The actor written in an event's envelope: a user, or `system` for what quire does by itself
+/// (the first system admin created by `init`, a legacy import's bookkeeping).
+public enum Actor: Hashable, Sendable, CustomStringConvertible {
+    case user(UserID)
+    case system
+
+    public init(_ raw: String) {
+        self = raw == "system" ? .system : .user(UserID(raw))
+    }
+    public var description: String {
+        switch self {
+        case .user(let id): id.rawValue
+        case .system: "system"
+        }
+    }
+    public var userID: UserID? {
+        if case .user(let id) = self { id } else { nil }
+    }
+}
+
+/// Ids that quire itself hands out are lowercase UUIDs; ids that arrive from outside (`--id`,
+/// legacy rows, `submit`) must at least be short and free of characters that would make a
+/// stream name or a shell line ambiguous.
+public enum Identifier {
+    public static func isAcceptable(_ raw: String) -> Bool {
+        guard !raw.isEmpty, raw.utf8.count <= 128 else { return false }
+        return raw.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", ":": true
+            default: false
+            }
+        }
+    }
+
+    public static func newUUID() -> String { UUID().uuidString.lowercased() }
+}

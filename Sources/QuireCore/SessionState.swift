@@ -1,0 +1,154 @@
+/// An import session as its events leave it: what `decide` needs and what the session views show.
+public struct SessionState: Equatable, Sendable, Codable {
+    public var id: SessionID
+    public var ownerID: UserID?
+    public var name: String
+    public var fileName: String
+    public var jsonHash: String?
+    public var questionCount: Int
+    public var paper: [String: JSONValue]
+    public var blob: String?
+    public var status: SessionStatus
+    public var step: ImportStep
+    public var progress: Int
+    public var questionsImported: Int
+    public var metadata: [String: JSONValue]
+    /// The session stream's version: the number of events in it.
+    public var version: Int
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+    public var lastAccessedAt: Timestamp
+
+    public init(id: SessionID, ownerID: UserID?, name: String, fileName: String, jsonHash: String?, questionCount: Int,
+                paper: [String: JSONValue], blob: String?, status: SessionStatus, step: ImportStep, progress: Int,
+                questionsImported: Int, metadata: [String: JSONValue], version: Int, createdAt: Timestamp,
+                updatedAt: Timestamp, lastAccessedAt: Timestamp) {
+        self.id = id
+        self.ownerID = ownerID
+        self.name = name
+        self.fileName = fileName
+        self.jsonHash = jsonHash
+        self.questionCount = questionCount
+        self.paper = paper
+        self.blob = blob
+        self.status = status
+        self.step = step
+        self.progress = progress
+        self.questionsImported = questionsImported
+        self.metadata = metadata
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lastAccessedAt = lastAccessedAt
+    }
+
+    /// A legacy session came from the old table without an owner: every admin sees it.
+    public var isLegacy: Bool { ownerID == nil }
+    public var paperCode: String? { paper["code"]?.stringValue }
+
+    enum CodingKeys: String, CodingKey {
+        case id, ownerID = "owner_id", name, fileName = "file_name", jsonHash = "json_hash"
+        case questionCount = "question_count", paper, blob, status, step, progress
+        case questionsImported = "questions_imported", metadata, version
+        case createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at"
+    }
+
+    /// Folds one event of this session's stream into the state. `version` and `at` come from the
+    /// event's envelope. Events of other streams, and events after deletion, leave it unchanged
+    /// except for the version.
+    public static func evolve(_ state: SessionState?, _ event: Event, version: Int, at time: Timestamp) -> SessionState? {
+        switch event {
+        case .sessionCreated(let e):
+            guard state == nil else { return state }
+            let legacy = e.legacy
+            return SessionState(
+                id: e.sessionID, ownerID: e.ownerID, name: e.name, fileName: e.fileName, jsonHash: e.jsonHash,
+                questionCount: e.questionCount, paper: e.paper, blob: e.blob,
+                status: legacy?.status ?? .inProgress, step: .upload,
+                progress: legacy?.status == .completed ? 100 : 0,
+                questionsImported: legacy?.status == .completed ? e.questionCount : 0,
+                metadata: legacy?.metadata ?? [:], version: version,
+                createdAt: legacy?.createdAt ?? time, updatedAt: legacy?.updatedAt ?? legacy?.createdAt ?? time,
+                lastAccessedAt: legacy?.lastAccessedAt ?? legacy?.updatedAt ?? legacy?.createdAt ?? time)
+        case .sessionAccessed:
+            guard var s = state else { return nil }
+            s.version = version
+            s.lastAccessedAt = time
+            return s
+        case .sessionUpdated(let e):
+            guard var s = state else { return nil }
+            s.version = version
+            if let step = e.step { s.step = step }
+            if let progress = e.progress { s.progress = progress }
+            if let imported = e.questionsImported { s.questionsImported = imported }
+            if let metadata = e.metadata {
+                for (key, value) in metadata {
+                    if value == .null { s.metadata[key] = nil } else { s.metadata[key] = value }
+                }
+            }
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .sessionCompleted(let e):
+            guard var s = state else { return nil }
+            s.version = version
+            s.status = .completed
+            s.questionsImported = e.questionsImported
+            s.progress = 100
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .sessionDeleted:
+            guard var s = state else { return nil }
+            s.version = version
+            s.status = .deleted
+            s.updatedAt = time
+            return s
+        case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied:
+            return state
+        }
+    }
+}
+
+/// A registered user as their events leave them.
+public struct UserState: Equatable, Sendable, Codable {
+    public var id: UserID
+    public var email: String
+    public var role: Role
+    public var active: Bool
+    public var version: Int
+    public var registeredAt: Timestamp
+
+    public init(id: UserID, email: String, role: Role, active: Bool = true, version: Int = 1, registeredAt: Timestamp) {
+        self.id = id
+        self.email = email
+        self.role = role
+        self.active = active
+        self.version = version
+        self.registeredAt = registeredAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, role, active, version, registeredAt = "registered_at"
+    }
+
+    public static func evolve(_ state: UserState?, _ event: Event, version: Int, at time: Timestamp) -> UserState? {
+        switch event {
+        case .userRegistered(let e):
+            guard state == nil else { return state }
+            return UserState(id: e.userID, email: e.email, role: e.role, version: version, registeredAt: time)
+        case .userRoleChanged(let e):
+            guard var u = state else { return nil }
+            u.role = e.role
+            u.version = version
+            return u
+        case .userDeactivated:
+            guard var u = state else { return nil }
+            u.active = false
+            u.version = version
+            return u
+        case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied:
+            return state
+        }
+    }
+}

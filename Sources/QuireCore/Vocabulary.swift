@@ -1,0 +1,18 @@
+/// What a user may do: import their own papers, or also watch everyone and manage users.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case admin
+    case systemAdmin = "system_admin"
+}
+
+/// Where an import session is in its life. `deleted` sessions are gone for every command but
+/// audit and replay.
+public enum SessionStatus: String, Codable, Sendable, CaseIterable {
+    case inProgress = "in_progress"
+    case completed
+    case deleted
+}
+
+/// The steps of the web app's import wizard, in order.
+public enum ImportStep: String, Codable, Sendable, CaseIterable {
+    case upload, structure, metadata, questions, review
+}
