@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireStore
+
+/// The inline projectors and their checkpoints: applied in the append's transaction, rebuilt
+/// from the log on demand or when a projector's `codeVersion` changed.
+public struct Projections: Sendable {
+    public let projectors: [any Projector]
+
+    /// The four core projectors of DESIGN §3.
+    public static let core = Projections([
+        AuthorizationProjector(), SessionViewsProjector(), DuplicateIndexProjector(), MonitorProjector(),
+    ])
+
+    public init(_ projectors: [any Projector]) { self.projectors = projectors }
+
+    public func projector(named name: String) -> (any Projector)? {
+        projectors.first { $0.name == name }
+    }
+
+    public var names: [String] { projectors.map(\.name) }
+
+    // MARK: - Checkpoints
+
+    public struct Checkpoint: Equatable, Sendable {
+        public var name: String
+        public var codeVersion: Int
+        public var position: Int64
+    }
+
+    static func createCheckpointTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS projection_checkpoints(
+                name         TEXT PRIMARY KEY,
+                code_version INTEGER NOT NULL,
+                position     INTEGER NOT NULL
+            ) WITHOUT ROWID
+            """)
+    }
+
+    public static func checkpoints(_ db: Database) throws -> [Checkpoint] {
+        guard try db.tableExists("projection_checkpoints") else { return [] }
+        return try Row.fetchAll(db, sql: "SELECT name, code_version, position FROM projection_checkpoints ORDER BY name")
+            .map { Checkpoint(name: $0[0], codeVersion: $0[1], position: $0[2]) }
+    }
+
+    static func setCheckpoint(_ p: any Projector, position: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO projection_checkpoints(name, code_version, position) VALUES (?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET code_version = excluded.code_version, position = excluded.position
+            """).execute(arguments: [p.name, p.codeVersion, position])
+    }
+
+    // MARK: - Inline
+
+    /// Folds freshly appended events into every projection and moves the checkpoints, inside the
+    /// append's transaction.
+    public func apply(_ appended: [(RecordedEvent, Event)], _ db: Database) throws {
+        guard let last = appended.last?.0.position else { return }
+        for projector in projectors {
+            for (record, event) in appended {
+                try projector.apply(event, record, db)
+            }
+            try Self.setCheckpoint(projector, position: last, db)
+        }
+    }
+
+    // MARK: - Opening
+
+    /// Brings every projection up to date when a database opens: creates missing ones, rebuilds
+    /// those whose code version changed, and catches up any that lag behind the log. Returns the
+    /// names of the projections it rebuilt.
+    @discardableResult
+    public func prepare(_ store: EventStore, progress: RebuildProgress? = nil) throws(QuireError) -> [String] {
+        let stale: [String] = try store.read { db in
+            let existing = try Self.checkpoints(db)
+            let head = try EventLog.tip(db).position
+            return projectors.filter { p in
+                guard let cp = existing.first(where: { $0.name == p.name }) else { return true }
+                return cp.codeVersion != p.codeVersion || cp.position != head
+            }.map(\.name)
+        }
+        guard !stale.isEmpty else { return [] }
+        try rebuild(stale, store, progress: progress)
+        return stale
+    }
+
+    // MARK: - Rebuild
+
+    /// Reports rebuild progress: events done and the total.
+    public typealias RebuildProgress = @Sendable (_ done: Int64, _ total: Int64) -> Void
+
+    /// Rebuilds the named projections from the whole log in one transaction: readers keep seeing
+    /// the old tables until it commits, and a rebuild that fails or is killed half-way leaves the
+    /// old projections in place. The log is streamed, so memory stays flat.
+    public func rebuild(_ names: [String]? = nil, _ store: EventStore, progress: RebuildProgress? = nil) throws(QuireError) {
+        let chosen = names.map { n in projectors.filter { n.contains($0.name) } } ?? projectors
+        guard !chosen.isEmpty else { return }
+        try store.write { db in
+            try Self.createCheckpointTable(db)
+            for p in chosen {
+                try p.dropTables(db)
+                try p.createTables(db)
+            }
+            let total = try EventLog.tip(db).position
+            var last: Int64 = 0
+            try EventLog.forEach(db) { record in
+                let event = try record.decoded()
+                for p in chosen { try p.apply(event, record, db) }
+                last = record.position
+                if last % 5000 == 0 { progress?(last, total) }
+            }
+            for p in chosen { try Self.setCheckpoint(p, position: last, db) }
+            progress?(last, total)
+        }
+    }
+
+    // MARK: - Replay
+
+    /// Replays the log up to and including `position` into a fresh in-memory database holding
+    /// these projections: the state as of then.
+    public func replay(from store: EventStore, until position: Int64 = Int64.max,
+                       progress: RebuildProgress? = nil) throws(QuireError) -> EventStore {
+        let memory = try EventStore.inMemory()
+        try memory.write { target in
+            try Self.createCheckpointTable(target)
+            for p in projectors { try p.createTables(target) }
+        }
+        // Read the live log in one snapshot and fold it into the memory database.
+        let last: Int64 = try store.read { source in
+            let total = min(try EventLog.tip(source).position, position)
+            var last: Int64 = 0
+            try memory.write { target in
+                try EventLog.forEach(until: position, source) { record in
+                    let event = try record.decoded()
+                    for p in projectors { try p.apply(event, record, target) }
+                    try EventLog.insert(record, target)
+                    last = record.position
+                    if last % 5000 == 0 { progress?(last, total) }
+                }
+                for p in projectors { try Self.setCheckpoint(p, position: last, target) }
+            }
+            progress?(last, total)
+            return last
+        }
+        _ = last
+        return memory
+    }
+
+    // MARK: - Verify
+
+    /// A projection that differs from a fresh replay of the log.
+    public struct Drift: Equatable, Sendable {
+        public var projection: String
+        public var table: String
+        /// The first differing row, as `key: live vs replayed`.
+        public var detail: String
+    }
+
+    /// Compares every stored projection with a fresh replay of the log.
+    public func drift(_ store: EventStore) throws(QuireError) -> [Drift] {
+        let fresh = try replay(from: store)
+        return try store.read { live in
+            try fresh.read { replayed in
+                var drifts: [Drift] = []
+                for p in projectors {
+                    for table in p.tables {
+                        if let detail = try Self.firstDifference(table, live, replayed) {
+                            drifts.append(Drift(projection: p.name, table: table.name, detail: detail))
+                            break
+                        }
+                    }
+                }
+                return drifts
+            }
+        }
+    }
+
+    static func firstDifference(_ table: ProjectionTable, _ a: Database, _ b: Database) throws -> String? {
+        guard try a.tableExists(table.name) else { return "table \(table.name) is missing" }
+        let sql = "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)"
+        let left = try Row.fetchCursor(a, sql: sql)
+        let right = try Row.fetchCursor(b, sql: sql)
+        var index = 0
+        while true {
+            let l = try left.next(), r = try right.next()
+            index += 1
+            switch (l, r) {
+            case (nil, nil): return nil
+            case (let l?, nil): return "row \(index) \(Self.describe(l)) is not in a fresh replay"
+            case (nil, let r?): return "row \(index) \(Self.describe(r)) of a fresh replay is missing"
+            case (let l?, let r?) where l != r: return "row \(index) is \(Self.describe(l)) but a fresh replay gives \(Self.describe(r))"
+            default: continue
+            }
+        }
+    }
+
+    static func describe(_ row: Row) -> String {
+        let text = row.description
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
+}

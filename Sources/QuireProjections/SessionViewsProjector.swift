@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireStore
+
+/// Every session with its status, step, progress, counts and times: what `session list`,
+/// `show` and `resume` print, and the state `decide` sees. Rows are the fold of each session's
+/// stream by `SessionState.evolve`, so the view and the decider can never disagree.
+public struct SessionViewsProjector: Projector {
+    public init() {}
+    public let name = "session_views"
+    public let codeVersion = 1
+    public let tables = [ProjectionTable("session_views", orderBy: "session_id")]
+
+    public func createTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE session_views(
+                session_id         TEXT PRIMARY KEY,
+                owner_id           TEXT,
+                name               TEXT NOT NULL,
+                file_name          TEXT NOT NULL,
+                json_hash          TEXT,
+                question_count     INTEGER NOT NULL,
+                paper              TEXT NOT NULL,
+                paper_code         TEXT,
+                blob               TEXT,
+                status             TEXT NOT NULL,
+                step               TEXT NOT NULL,
+                progress           INTEGER NOT NULL,
+                questions_imported INTEGER NOT NULL,
+                metadata           TEXT NOT NULL,
+                version            INTEGER NOT NULL,
+                created_at         TEXT NOT NULL,
+                updated_at         TEXT NOT NULL,
+                last_accessed_at   TEXT NOT NULL
+            ) WITHOUT ROWID;
+            -- session list / resume: one user's sessions by status and recency.
+            CREATE INDEX session_views_by_owner ON session_views(owner_id, status, last_accessed_at);
+            -- similar-session warnings: the actor's in-progress sessions by file name or paper code.
+            CREATE INDEX session_views_similar_file ON session_views(owner_id, file_name) WHERE status = 'in_progress';
+            CREATE INDEX session_views_similar_code ON session_views(owner_id, paper_code) WHERE status = 'in_progress';
+            """)
+    }
+
+    public func apply(_ event: Event, _ record: RecordedEvent, _ db: Database) throws {
+        // access.denied names a session as its target but does not change it.
+        if case .accessDenied = event { return }
+        guard let id = event.sessionID else { return }
+        let before = try Self.state(id, db)
+        guard let after = SessionState.evolve(before, event, version: record.version, at: record.timestamp) else { return }
+        try Self.save(after, db)
+    }
+
+    static func save(_ s: SessionState, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO session_views(session_id, owner_id, name, file_name, json_hash, question_count, paper,
+                paper_code, blob, status, step, progress, questions_imported, metadata, version, created_at, updated_at,
+                last_accessed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                s.id.rawValue, s.ownerID?.rawValue, s.name, s.fileName, s.jsonHash, s.questionCount,
+                JSONValue.object(s.paper).canonical, s.paperCode, s.blob, s.status.rawValue, s.step.rawValue, s.progress,
+                s.questionsImported, JSONValue.object(s.metadata).canonical, s.version, s.createdAt.description,
+                s.updatedAt.description, s.lastAccessedAt.description,
+            ])
+    }
+
+    static func decodeObject(_ text: String) -> [String: JSONValue] {
+        (try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    static func session(_ row: Row) -> SessionState {
+        let epoch = Timestamp(milliseconds: 0)
+        return SessionState(
+            id: SessionID(row["session_id"] as String), ownerID: (row["owner_id"] as String?).map { UserID($0) },
+            name: row["name"], fileName: row["file_name"], jsonHash: row["json_hash"], questionCount: row["question_count"],
+            paper: decodeObject(row["paper"]), blob: row["blob"],
+            status: SessionStatus(rawValue: row["status"]) ?? .inProgress, step: ImportStep(rawValue: row["step"]) ?? .upload,
+            progress: row["progress"], questionsImported: row["questions_imported"], metadata: decodeObject(row["metadata"]),
+            version: row["version"], createdAt: Timestamp(rfc3339: row["created_at"]) ?? epoch,
+            updatedAt: Timestamp(rfc3339: row["updated_at"]) ?? epoch,
+            lastAccessedAt: Timestamp(rfc3339: row["last_accessed_at"]) ?? epoch)
+    }
+
+    // MARK: - Queries
+
+    /// A session in any status (deleted included), or nil.
+    public static func state(_ id: SessionID, _ db: Database) throws -> SessionState? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM session_views WHERE session_id = ?"), arguments: [id.rawValue])
+            .map(session)
+    }
+
+    /// What `session list` shows a user: their own sessions that are not deleted, and the legacy
+    /// (owner-less) ones, most recently used first.
+    public static func visible(to user: UserID, _ db: Database) throws -> [SessionState] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM session_views WHERE owner_id = ? AND status IN ('in_progress', 'completed')
+            UNION ALL
+            SELECT * FROM session_views WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
+            ORDER BY last_accessed_at DESC, session_id
+            """), arguments: [user.rawValue]).map(session)
+    }
+
+    /// The user's most recently used in-progress session: what `session resume` opens.
+    public static func mostRecentInProgress(of user: UserID, _ db: Database) throws -> SessionState? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT * FROM session_views WHERE owner_id = ? AND status = 'in_progress'
+            ORDER BY last_accessed_at DESC, session_id DESC LIMIT 1
+            """), arguments: [user.rawValue]).map(session)
+    }
+
+    /// The user's in-progress sessions with this file name or paper code.
+    public static func similar(owner: UserID, fileName: String, paperCode: String?, _ db: Database) throws -> [SessionState] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM session_views WHERE owner_id = ? AND status = 'in_progress' AND file_name = ?
+            UNION
+            SELECT * FROM session_views WHERE owner_id = ? AND status = 'in_progress' AND paper_code = ?
+            ORDER BY created_at
+            """), arguments: [owner.rawValue, fileName, owner.rawValue, paperCode]).map(session)
+    }
+
+    /// Several sessions by id, in one query.
+    public static func states(_ ids: [SessionID], _ db: Database) throws -> [SessionState] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM session_views WHERE session_id IN (\(marks)) ORDER BY created_at",
+                                arguments: StatementArguments(ids.map(\.rawValue))).map(session)
+    }
+}

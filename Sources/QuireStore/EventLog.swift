@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import QuireCore
+
+/// The operations on the `events` table. Each takes the `Database` of a transaction the caller
+/// opened with `EventStore.write` or `read`, so that an append and the inline projections commit
+/// together.
+public enum EventLog {
+    /// The last position and hash: where the next append chains from.
+    public struct Tip: Equatable, Sendable {
+        public var position: Int64
+        public var hash: Data
+        public static let empty = Tip(position: 0, hash: HashChain.genesis)
+    }
+
+    public static func tip(_ db: Database) throws -> Tip {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"))
+        guard let row else { return .empty }
+        return Tip(position: row[0], hash: row[1])
+    }
+
+    /// The stream's current version: 0 when it has no events.
+    public static func version(of stream: String, _ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?"), arguments: [stream]) ?? 0
+    }
+
+    /// Appends the events in order, chaining each to the previous one. Checks every stream's
+    /// expected version first: a mismatch throws `QuireError.conflict` with both versions and
+    /// appends nothing.
+    @discardableResult
+    public static func append(_ events: [NewEvent], envelope: Envelope, _ db: Database) throws -> [RecordedEvent] {
+        guard !events.isEmpty else { return [] }
+        var versions: [String: Int] = [:]
+        for new in events where versions[new.event.stream] == nil {
+            let stream = new.event.stream
+            let current = try version(of: stream, db)
+            switch new.expectedVersion {
+            case .any: break
+            case .noStream where current != 0:
+                throw QuireError.conflict(stream: stream, expected: 0, actual: current)
+            case .exactly(let expected) where expected != current:
+                throw QuireError.conflict(stream: stream, expected: expected, actual: current)
+            default: break
+            }
+            versions[stream] = current
+        }
+        var tip = try tip(db)
+        let recordedAt = envelope.recordedAt.description
+        let actor = envelope.actor.description
+        var appended: [RecordedEvent] = []
+        appended.reserveCapacity(events.count)
+        for new in events {
+            let stream = new.event.stream
+            let version = versions[stream]! + 1
+            versions[stream] = version
+            let record = try makeRecord(new.event, position: tip.position + 1, version: version, actor: actor,
+                                        commandID: envelope.commandID, recordedAt: recordedAt, prev: tip.hash)
+            try insert(record, db)
+            tip = Tip(position: record.position, hash: record.hash)
+            appended.append(record)
+        }
+        return appended
+    }
+
+    static func makeRecord(_ event: Event, position: Int64, version: Int, actor: String, commandID: String?,
+                           recordedAt: String, prev: Data) throws -> RecordedEvent {
+        let payload = try event.encodedPayload()
+        let eventID = Identifier.newUUID()
+        let hash = HashChain.hash(prev: prev, position: position, stream: event.stream, version: version,
+                                  type: event.type, schema: event.schema, eventID: eventID, actor: actor,
+                                  commandID: commandID, recordedAt: recordedAt, payload: payload)
+        return RecordedEvent(position: position, stream: event.stream, version: version, type: event.type,
+                             schema: event.schema, eventID: eventID, actor: actor, commandID: commandID,
+                             recordedAt: recordedAt, payload: payload, prevHash: prev, hash: hash)
+    }
+
+    /// Inserts a row exactly as given (also what `import` uses to copy a verified log).
+    public static func insert(_ e: RecordedEvent, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id,
+                               recorded_at, payload, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [e.position, e.stream, e.version, e.type, e.schema, e.eventID, e.actor,
+                                          e.commandID, e.recordedAt, e.payload, e.prevHash, e.hash])
+    }
+
+    // MARK: - Reading
+
+    static let columns = "position, stream, version, type, schema, event_id, actor, command_id, recorded_at, payload, prev_hash, hash"
+
+    static func record(_ row: Row) -> RecordedEvent {
+        RecordedEvent(position: row[0], stream: row[1], version: row[2], type: row[3], schema: row[4], eventID: row[5],
+                      actor: row[6], commandID: row[7], recordedAt: row[8], payload: row[9], prevHash: row[10], hash: row[11])
+    }
+
+    /// Events after `position`, in order, at most `limit`.
+    public static func read(after position: Int64, limit: Int = Int.max, _ db: Database) throws -> [RecordedEvent] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE position > ? ORDER BY position LIMIT ?"),
+                         arguments: [position, min(limit, Int(Int64.max))]).map(record)
+    }
+
+    /// One stream's events in version order.
+    public static func read(stream: String, _ db: Database) throws -> [RecordedEvent] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE stream = ? ORDER BY version"),
+                         arguments: [stream]).map(record)
+    }
+
+    /// Visits every event after `position` (up to `until`, inclusive) in order without holding
+    /// more than one row in memory: rebuild, replay and verify stream the log through this.
+    public static func forEach(after position: Int64 = 0, until: Int64 = Int64.max, _ db: Database,
+                               _ body: (RecordedEvent) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(
+            db.makeStatement(sql: "SELECT \(columns) FROM events WHERE position > ? AND position <= ? ORDER BY position"),
+            arguments: [position, until])
+        while let row = try cursor.next() {
+            try body(record(row))
+        }
+    }
+
+    public static func count(_ db: Database) throws -> Int64 {
+        try tip(db).position
+    }
+
+    /// The position of the last event recorded at or before `time`.
+    public static func position(atOrBefore time: Timestamp, _ db: Database) throws -> Int64 {
+        // recorded_at is not indexed and not guaranteed monotonic across writers' clocks, so
+        // take the last position whose time is not after `time`.
+        try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events WHERE recorded_at <= ?", arguments: [time.description]) ?? 0
+    }
+
+    // MARK: - Chain
+
+    /// The first fault in the hash chain, if any.
+    public struct ChainFault: Equatable, Sendable, Error {
+        public var position: Int64
+        public var reason: String
+    }
+
+    /// Recomputes every hash from the rows as stored. Returns the number of events checked, or
+    /// the first position where the chain breaks.
+    public static func verifyChain(_ db: Database, progress: ((Int64) -> Void)? = nil) throws -> Result<Int64, ChainFault> {
+        var expectedPosition: Int64 = 1
+        var prev = HashChain.genesis
+        var fault: ChainFault?
+        let cursor = try Row.fetchCursor(db.makeStatement(sql: "SELECT \(columns) FROM events ORDER BY position"))
+        while let row = try cursor.next() {
+            let e = record(row)
+            if e.position != expectedPosition {
+                fault = ChainFault(position: expectedPosition, reason: "position \(expectedPosition) is missing (next is \(e.position))")
+            } else if e.prevHash != prev {
+                fault = ChainFault(position: e.position, reason: "prev_hash does not match the hash of position \(e.position - 1)")
+            } else if HashChain.hash(of: e, after: prev) != e.hash {
+                fault = ChainFault(position: e.position, reason: "hash does not match the row's contents")
+            }
+            if let fault { return .failure(fault) }
+            prev = e.hash
+            expectedPosition += 1
+            if expectedPosition % 10_000 == 0 { progress?(expectedPosition - 1) }
+        }
+        return .success(expectedPosition - 1)
+    }
+}

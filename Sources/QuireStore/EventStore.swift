@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import QuireCore
+
+/// The SQLite file that holds quire's event log, its blobs and its projections.
+///
+/// A small `Sendable` value that owns its database connection(s): callers get named operations
+/// and transactions, never the pool itself. One `EventStore` per file per process; GRDB
+/// serialises this process's writes, and `BEGIN IMMEDIATE` plus a busy timeout serialise
+/// writers across processes (the CLI and the server may share one file).
+public struct EventStore: Sendable {
+    private let writer: any DatabaseWriter
+    /// Where the database lives, or `nil` for an in-memory replay database.
+    public let path: String?
+
+    public struct Options: Sendable {
+        /// `FULL` (the default) makes an acknowledged command survive power loss; `NORMAL` may lose
+        /// the last transactions on power loss but never corrupts the log.
+        public var durability: Durability = .full
+        /// How long a writer waits for another process's transaction before giving up.
+        public var busyTimeout: TimeInterval = 30
+        /// Create the file when it does not exist (only `init` and `import` do).
+        public var create = false
+        public init(durability: Durability = .full, busyTimeout: TimeInterval = 30, create: Bool = false) {
+            self.durability = durability
+            self.busyTimeout = busyTimeout
+            self.create = create
+        }
+    }
+
+    public enum Durability: String, Sendable { case full = "FULL", normal = "NORMAL" }
+
+    /// Opens (and migrates) the database at `path`.
+    ///
+    /// Throws a one-sentence `QuireError` when the file is missing (unless `create`), unreadable,
+    /// not a quire database, or written by a newer quire.
+    public init(path: String, options: Options = Options()) throws(QuireError) {
+        let exists = FileManager.default.fileExists(atPath: path)
+        guard exists || options.create else {
+            throw .internal("No quire database at \(path): run `quire init --admin EMAIL` first, or pass --db.")
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(options.busyTimeout)
+        config.journalMode = .wal
+        let durability = options.durability
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
+            // Keep the WAL from growing without bound under a steady stream of small commits.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            self.writer = pool
+            self.path = path
+            try Schema.migrate(pool)
+        } catch let error as QuireError {
+            throw error
+        } catch let error as DatabaseError {
+            throw Self.describe(error, path: path)
+        } catch {
+            throw .internal("Cannot open the database at \(path): \(error).")
+        }
+    }
+
+    /// A fresh in-memory database with the same schema: the target of replay and verify.
+    public static func inMemory() throws(QuireError) -> EventStore {
+        do {
+            let queue = try DatabaseQueue()
+            try Schema.migrate(queue)
+            return EventStore(writer: queue)
+        } catch {
+            throw .internal("Cannot create an in-memory database: \(error).")
+        }
+    }
+
+    private init(writer: any DatabaseWriter) {
+        self.writer = writer
+        self.path = nil
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction: everything it does commits together or
+    /// not at all. SQLite errors become `QuireError`s; a `QuireError` thrown by `body` rolls back.
+    public func write<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    /// Runs `body` outside of a transaction, on the writer connection: for work that manages its
+    /// own transactions (a rebuild that commits in one swap, a batched import).
+    public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
+        do {
+            return try writer.writeWithoutTransaction(body)
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    /// Runs `body` on a read-only snapshot; it never waits for a writer (WAL).
+    public func read<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
+        do {
+            return try writer.read(body)
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    static func translate(_ error: any Error, path: String?) -> QuireError {
+        switch error {
+        case let error as QuireError: return error
+        case let error as DatabaseError: return describe(error, path: path)
+        default: return .internal("\(error)")
+        }
+    }
+
+    static func describe(_ error: DatabaseError, path: String?) -> QuireError {
+        let file = path ?? "the database"
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            var e = QuireError(.conflict, "\(file) stayed busy with another writer for too long; retry.")
+            e.expectedVersion = nil
+            return e
+        case .SQLITE_READONLY:
+            return .internal("\(file) is read-only: quire cannot append to it.")
+        case .SQLITE_FULL:
+            return .internal("The disk holding \(file) is full: nothing was appended.")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return .internal("\(file) is not a readable quire database (\(error.message ?? "corrupt")).")
+        case .SQLITE_CANTOPEN:
+            return .internal("Cannot open \(file): check the path and its permissions.")
+        case .SQLITE_IOERR:
+            return .internal("Input/output error on \(file) (\(error.message ?? "I/O")): nothing was appended.")
+        default:
+            return .internal("Database error on \(file): \(error.message ?? error.description).")
+        }
+    }
+}
