@@ -49,7 +49,7 @@ let package = Package(
             name: "QuireService",
             dependencies: [
                 "QuireCore", "QuireStore", "QuireProjections",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuireServiceTests",
-            dependencies: ["QuireCore", "QuireStore", "QuireProjections", "QuireService"],
+            dependencies: ["QuireCore", "QuireStore", "QuireProjections", "QuireService", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // End to end: runs the built `quire` binary.

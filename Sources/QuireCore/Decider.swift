@@ -84,6 +84,7 @@ public enum Query: String, Sendable {
     case listUsers = "user.list"
     /// Reading the audit trail of other users.
     case auditOthers = "audit"
+    case importLegacy = "legacy.import"
 }
 
 /// The domain's rules, as pure functions: `decide(command, facts, context)` and the folds in

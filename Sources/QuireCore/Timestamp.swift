@@ -44,7 +44,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         }
         guard chars.count >= 10, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              (1...12).contains(month), (1...31).contains(day)
+              (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
         else { return nil }
         var ms = Self.days(year: year, month: month, day: day) * 86_400_000
         if chars.count == 10 { self.init(milliseconds: ms); return }
@@ -63,15 +63,24 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
                 digits += 1; i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { fraction *= 10 }
+            for _ in min(digits, 3)..<3 { fraction *= 10 }
             ms += fraction
         }
         guard i < chars.count else { return nil }
         if chars[i] == UInt8(ascii: "Z") || chars[i] == UInt8(ascii: "z") {
             guard i + 1 == chars.count else { return nil }
         } else if chars[i] == UInt8(ascii: "+") || chars[i] == UInt8(ascii: "-") {
-            guard i + 6 == chars.count, chars[i + 3] == UInt8(ascii: ":"),
-                  let oh = number(i + 1..<i + 3), let om = number(i + 4..<i + 6) else { return nil }
+            // +HH:MM (RFC 3339), and +HHMM or +HH as PostgreSQL exports write them.
+            let rest = chars.count - i - 1
+            guard let oh = number(i + 1..<i + 3) else { return nil }
+            let om: Int64?
+            switch rest {
+            case 2: om = 0
+            case 4: om = number(i + 3..<i + 5)
+            case 5 where chars[i + 3] == UInt8(ascii: ":"): om = number(i + 4..<i + 6)
+            default: om = nil
+            }
+            guard let om, oh < 24, om < 60 else { return nil }
             let offset = (oh * 60 + om) * 60_000
             ms += chars[i] == UInt8(ascii: "+") ? -offset : offset
         } else {
@@ -92,6 +101,14 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {

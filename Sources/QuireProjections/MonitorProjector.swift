@@ -29,7 +29,9 @@ public struct MonitorProjector: Projector {
                 progress           INTEGER NOT NULL,
                 question_count     INTEGER NOT NULL,
                 questions_imported INTEGER NOT NULL,
+                json_hash          TEXT,
                 created_at         TEXT NOT NULL,
+                updated_at         TEXT NOT NULL,
                 last_accessed_at   TEXT NOT NULL,
                 version            INTEGER NOT NULL
             ) WITHOUT ROWID;
@@ -49,12 +51,12 @@ public struct MonitorProjector: Projector {
             let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp)!
             try db.cachedStatement(sql: """
                 INSERT INTO monitor_sessions(session_id, owner_id, owner_email, name, file_name, step, progress, question_count,
-                    questions_imported, created_at, last_accessed_at, version)
-                VALUES (?, ?, (SELECT email FROM monitor_users WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    questions_imported, json_hash, created_at, updated_at, last_accessed_at, version)
+                VALUES (?, ?, (SELECT email FROM monitor_users WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     state.id.rawValue, state.ownerID?.rawValue, state.ownerID?.rawValue, state.name, state.fileName,
-                    state.step.rawValue, state.progress, state.questionCount, state.questionsImported,
-                    state.createdAt.description, state.lastAccessedAt.description, record.version,
+                    state.step.rawValue, state.progress, state.questionCount, state.questionsImported, state.jsonHash,
+                    state.createdAt.description, state.updatedAt.description, state.lastAccessedAt.description, record.version,
                 ])
         case .sessionAccessed(let e):
             try db.cachedStatement(sql: "UPDATE monitor_sessions SET last_accessed_at = ?, version = ? WHERE session_id = ?")
@@ -62,9 +64,9 @@ public struct MonitorProjector: Projector {
         case .sessionUpdated(let e):
             try db.cachedStatement(sql: """
                 UPDATE monitor_sessions SET step = COALESCE(?, step), progress = COALESCE(?, progress),
-                    questions_imported = COALESCE(?, questions_imported), last_accessed_at = ?, version = ?
+                    questions_imported = COALESCE(?, questions_imported), updated_at = ?, last_accessed_at = ?, version = ?
                 WHERE session_id = ?
-                """).execute(arguments: [e.step?.rawValue, e.progress, e.questionsImported, record.recordedAt,
+                """).execute(arguments: [e.step?.rawValue, e.progress, e.questionsImported, record.recordedAt, record.recordedAt,
                                          record.version, e.sessionID.rawValue])
         case .sessionCompleted(let e):
             try db.cachedStatement(sql: "DELETE FROM monitor_sessions WHERE session_id = ?").execute(arguments: [e.sessionID.rawValue])
@@ -86,7 +88,9 @@ public struct MonitorProjector: Projector {
         public var progress: Int
         public var questionCount: Int
         public var questionsImported: Int
+        public var jsonHash: String?
         public var createdAt: Timestamp
+        public var updatedAt: Timestamp
         public var lastAccessedAt: Timestamp
         public var version: Int
     }
@@ -101,7 +105,8 @@ public struct MonitorProjector: Projector {
                   ownerEmail: row["owner_email"], name: row["name"], fileName: row["file_name"],
                   step: ImportStep(rawValue: row["step"]) ?? .upload, progress: row["progress"],
                   questionCount: row["question_count"], questionsImported: row["questions_imported"],
-                  createdAt: Timestamp(rfc3339: row["created_at"]) ?? epoch,
+                  jsonHash: row["json_hash"], createdAt: Timestamp(rfc3339: row["created_at"]) ?? epoch,
+                  updatedAt: Timestamp(rfc3339: row["updated_at"]) ?? epoch,
                   lastAccessedAt: Timestamp(rfc3339: row["last_accessed_at"]) ?? epoch, version: row["version"])
         }
     }

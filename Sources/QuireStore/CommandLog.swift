@@ -12,6 +12,14 @@ public enum CommandLog {
         /// The outcome as the service recorded it (JSON).
         public var outcome: String
         public var firstPosition: Int64
+
+        public init(commandID: String, fingerprint: String, actor: String, outcome: String, firstPosition: Int64) {
+            self.commandID = commandID
+            self.fingerprint = fingerprint
+            self.actor = actor
+            self.outcome = outcome
+            self.firstPosition = firstPosition
+        }
     }
 
     public static func find(_ commandID: String, _ db: Database) throws -> Entry? {
@@ -27,9 +35,6 @@ public enum CommandLog {
             """).execute(arguments: [entry.commandID, entry.fingerprint, entry.actor, entry.outcome, entry.firstPosition, time.description])
     }
 
-    public static func makeEntry(commandID: String, fingerprint: String, actor: String, outcome: String, firstPosition: Int64) -> Entry {
-        Entry(commandID: commandID, fingerprint: fingerprint, actor: actor, outcome: outcome, firstPosition: firstPosition)
-    }
 }
 
 /// Paper files, stored once by the SHA-256 of their bytes.

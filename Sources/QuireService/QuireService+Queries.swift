@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireProjections
+import QuireStore
+
+/// One event as `audit` shows it.
+public struct AuditRow: Sendable, Equatable, Codable {
+    public var position: Int64
+    public var recordedAt: String
+    public var actorID: String
+    public var actorEmail: String?
+    public var type: String
+    public var stream: String
+    public var sessionID: String?
+    public var version: Int
+    public var commandID: String?
+    public var payload: JSONValue
+
+    enum CodingKeys: String, CodingKey {
+        case position, recordedAt = "recorded_at", actorID = "actor_id", actorEmail = "actor_email", type, stream
+        case sessionID = "session_id", version, commandID = "command_id", payload
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(position, forKey: .position)
+        try c.encode(recordedAt, forKey: .recordedAt)
+        try c.encode(actorID, forKey: .actorID)
+        try c.encode(actorEmail, forKey: .actorEmail)
+        try c.encode(type, forKey: .type)
+        try c.encode(stream, forKey: .stream)
+        try c.encode(sessionID, forKey: .sessionID)
+        try c.encode(version, forKey: .version)
+        try c.encode(commandID, forKey: .commandID)
+        try c.encode(payload, forKey: .payload)
+    }
+}
+
+/// What `verify` found.
+public struct VerifyReport: Sendable, Equatable, Codable {
+    public var events: Int64
+    public var chainIntact: Bool
+    public var chainFault: ChainFaultView?
+    public var projections: [ProjectionCheck]
+    public var ok: Bool { chainIntact && projections.allSatisfy(\.matches) }
+
+    public struct ChainFaultView: Sendable, Equatable, Codable {
+        public var position: Int64
+        public var reason: String
+    }
+
+    public struct ProjectionCheck: Sendable, Equatable, Codable {
+        public var name: String
+        public var matches: Bool
+        public var table: String?
+        public var detail: String?
+    }
+
+    enum CodingKeys: String, CodingKey { case ok, events, chainIntact = "chain_intact", chainFault = "chain_fault", projections }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ok, forKey: .ok)
+        try c.encode(events, forKey: .events)
+        try c.encode(chainIntact, forKey: .chainIntact)
+        try c.encode(chainFault, forKey: .chainFault)
+        try c.encode(projections, forKey: .projections)
+    }
+
+    public init(events: Int64, chainIntact: Bool, chainFault: ChainFaultView?, projections: [ProjectionCheck]) {
+        self.events = events
+        self.chainIntact = chainIntact
+        self.chainFault = chainFault
+        self.projections = projections
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        events = try c.decode(Int64.self, forKey: .events)
+        chainIntact = try c.decode(Bool.self, forKey: .chainIntact)
+        chainFault = try c.decodeIfPresent(ChainFaultView.self, forKey: .chainFault)
+        projections = try c.decode([ProjectionCheck].self, forKey: .projections)
+    }
+}
+
+extension QuireService {
+    // MARK: - Actors
+
+    /// The acting user, registered and active; throws exit-67 errors otherwise. Appends nothing.
+    public func actingUser(_ name: ActorName) throws(QuireError) -> UserState {
+        try store.read { db in
+            try Decider.activeUser(try resolve(name, db))
+        }
+    }
+
+    /// Checks a role-restricted question. A refusal is recorded as `access.denied` (committed)
+    /// and thrown as the `forbidden` error.
+    @discardableResult
+    public func authorize(_ query: Query, as name: ActorName) throws(QuireError) -> UserState {
+        let now = clock()
+        let refusal: QuireError? = try store.write { db in
+            let actor = try resolve(name, db)
+            switch try Decider.authorize(query, Facts(actor: actor)) {
+            case .accepted: return nil
+            case .denied(let denial, let error):
+                let event = Event.accessDenied(denial)
+                let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: Identifier.newUUID(), recordedAt: now)
+                let appended = try EventLog.append([NewEvent(event)], envelope: envelope, db)
+                try projections.apply(Array(zip(appended, [event])), db)
+                return error
+            }
+        }
+        if let refusal { throw refusal }
+        return try actingUser(name)
+    }
+
+    // MARK: - Sessions
+
+    /// The actor's own sessions (in progress and completed) and the legacy ones, most recent first.
+    public func sessions(as name: ActorName) throws(QuireError) -> [SessionView] {
+        let user = try actingUser(name)
+        return try store.read { db in
+            let states = try SessionViewsProjector.visible(to: user.id, db)
+            return states.map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : user.email) }
+        }
+    }
+
+    /// Opens a session by id: appends `session.accessed` and returns it.
+    public func show(_ id: SessionID, as name: ActorName, commandID: String? = nil) throws(QuireError) -> Outcome {
+        try handle(.command(.accessSession(id)), as: name, commandID: commandID)
+    }
+
+    /// Opens the actor's most recently used in-progress session.
+    public func resume(as name: ActorName, commandID: String? = nil) throws(QuireError) -> Outcome {
+        let user = try actingUser(name)
+        guard let latest = try store.read({ db in try SessionViewsProjector.mostRecentInProgress(of: user.id, db) }) else {
+            throw .notFound("You have no session in progress to resume.")
+        }
+        return try handle(.command(.accessSession(latest.id)), as: name, commandID: commandID)
+    }
+
+    // MARK: - Monitor
+
+    /// Every active session of everyone, stalest first; with `staleHours`, only those idle at
+    /// least that long. System admins only.
+    public func monitor(as name: ActorName, staleHours: Double? = nil, limit: Int = 1000) throws(QuireError) -> [MonitorView] {
+        try authorize(.monitor, as: name)
+        let now = clock()
+        let cutoff = staleHours.map { now.adding(milliseconds: -Int64($0 * 3_600_000)) }
+        return try store.read { db in
+            try MonitorProjector.entries(accessedBefore: cutoff, limit: limit, db).map { MonitorView($0, now: now) }
+        }
+    }
+
+    // MARK: - Users
+
+    public func users(as name: ActorName) throws(QuireError) -> [UserView] {
+        try authorize(.listUsers, as: name)
+        return try store.read { db in try AuthorizationProjector.users(db).map(UserView.init) }
+    }
+
+    /// Whether any active system admin exists (`init` creates the first).
+    public func hasSystemAdmin() throws(QuireError) -> Bool {
+        try store.read { db in try AuthorizationProjector.activeSystemAdmins(db) > 0 }
+    }
+
+    public func user(named name: String) throws(QuireError) -> UserState? {
+        try store.read { db in try AuthorizationProjector.user(named: name, db) }
+    }
+
+    // MARK: - Audit
+
+    /// Who did what, newest first. A system admin may read everyone's trail; an admin reads
+    /// their own (asking for someone else's is refused and recorded).
+    public func audit(_ filter: AuditLog.Filter, actorName: String? = nil, as name: ActorName) throws(QuireError) -> [AuditRow] {
+        let me = try actingUser(name)
+        var filter = filter
+        if let actorName {
+            if actorName == "system" {
+                filter.actor = "system"
+            } else {
+                guard let target = try user(named: actorName) else {
+                    throw .unknownUser("No registered user is called \(actorName).")
+                }
+                filter.actor = target.id.rawValue
+            }
+        }
+        if me.role != .systemAdmin {
+            if let asked = filter.actor, asked != me.id.rawValue {
+                try authorize(.auditOthers, as: name)
+            }
+            filter.actor = me.id.rawValue
+        }
+        let records = try store.read { db in try AuditLog.query(filter, db) }
+        return try auditRows(records)
+    }
+
+    func auditRows(_ records: [RecordedEvent]) throws(QuireError) -> [AuditRow] {
+        // One query for all the actors' emails, not one per row.
+        let actorIDs = Set(records.map(\.actor)).filter { $0 != "system" }
+        let emails: [String: String] = try store.read { db in
+            var map: [String: String] = [:]
+            for user in try AuthorizationProjector.users(db) where actorIDs.contains(user.id.rawValue) {
+                map[user.id.rawValue] = user.email
+            }
+            return map
+        }
+        return records.map { r in
+            let payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
+            let event = try? r.decoded()
+            return AuditRow(position: r.position, recordedAt: r.recordedAt, actorID: r.actor, actorEmail: emails[r.actor],
+                            type: r.type, stream: r.stream, sessionID: event?.sessionID?.rawValue, version: r.version,
+                            commandID: r.commandID, payload: payload)
+        }
+    }
+
+    // MARK: - Maintenance
+
+    /// Rebuilds the named projections (all when empty) from the log.
+    public func rebuild(_ names: [String] = [], progress: Projections.RebuildProgress? = nil) throws(QuireError) -> [String] {
+        for name in names where projections.projector(named: name) == nil {
+            throw .usage("There is no projection called \(name); choose from \(projections.names.joined(separator: ", ")).")
+        }
+        let chosen = names.isEmpty ? projections.names : names
+        try projections.rebuild(chosen, store, progress: progress)
+        return chosen
+    }
+
+    /// Checks the hash chain and that every projection equals a fresh replay of the log.
+    public func verify() throws(QuireError) -> VerifyReport {
+        let chain = try store.read { db in try EventLog.verifyChain(db) }
+        let events = try store.read { db in try EventLog.count(db) }
+        let drifts = try projections.drift(store)
+        let checks = projections.names.map { name in
+            let drift = drifts.first { $0.projection == name }
+            return VerifyReport.ProjectionCheck(name: name, matches: drift == nil, table: drift?.table, detail: drift?.detail)
+        }
+        switch chain {
+        case .success:
+            return VerifyReport(events: events, chainIntact: true, chainFault: nil, projections: checks)
+        case .failure(let fault):
+            return VerifyReport(events: events, chainIntact: false,
+                                chainFault: .init(position: fault.position, reason: fault.reason), projections: checks)
+        }
+    }
+
+    /// The current time on the service's clock.
+    public var now: Timestamp { clock() }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireProjections
+import QuireStore
+
+/// The one command handler and the queries. The CLI and the HTTP server both call it, so a
+/// command behaves the same whichever edge it arrives at.
+///
+/// Every command takes one path: resolve the actor and read the facts from the projections,
+/// `decide`, then append and project in the same `BEGIN IMMEDIATE` transaction.
+public struct QuireService: Sendable {
+    public let store: EventStore
+    public let projections: Projections
+    /// The largest paper file accepted, in bytes.
+    public let paperLimit: Int
+    let clock: @Sendable () -> Timestamp
+
+    public init(store: EventStore, projections: Projections = .core, paperLimit: Int = PaperFile.defaultLimit,
+                clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) {
+        self.store = store
+        self.projections = projections
+        self.paperLimit = paperLimit
+        self.clock = clock
+    }
+
+    /// Opens the database at `path` and brings its projections up to date (rebuilding any whose
+    /// code version changed).
+    public static func open(path: String, options: EventStore.Options = .init(), paperLimit: Int = PaperFile.defaultLimit,
+                            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) throws(QuireError) -> QuireService {
+        let store = try EventStore(path: path, options: options)
+        let service = QuireService(store: store, paperLimit: paperLimit, clock: clock)
+        try service.projections.prepare(store)
+        return service
+    }
+
+    /// How many times a command whose decision went stale is decided again on fresh state.
+    static let maxAttempts = 5
+
+    // MARK: - Commands
+
+    /// Handles one command. Throws the `QuireError` a rejected command gets; an attempt on someone
+    /// else's session (or a role-restricted command) is recorded as `access.denied` before the
+    /// error is thrown.
+    public func handle(_ request: Request, as actorName: ActorName, commandID: String? = nil) throws(QuireError) -> Outcome {
+        if let commandID, !Identifier.isAcceptable(commandID) {
+            throw .invalidInput("command_id must be 1 to 128 letters, digits, '-', '_', '.' or ':'.")
+        }
+        let prepared = try prepare(request)
+        let commandID = commandID ?? Identifier.newUUID()
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try decideAndAppend(prepared, as: actorName, commandID: commandID)
+            } catch where error.code == .conflict && prepared.expectedVersion == nil && attempt < Self.maxAttempts {
+                continue  // Another writer moved the stream; decide again on fresh state.
+            }
+        }
+    }
+
+    /// A request with its paper read, hashed and ready to store.
+    struct Prepared {
+        var command: Command
+        var paperBytes: [UInt8]?
+        var expectedVersion: Int? {
+            switch command {
+            case .updateSession(let c): c.expectedVersion
+            case .completeSession(let c): c.expectedVersion
+            case .deleteSession(let c): c.expectedVersion
+            default: nil
+            }
+        }
+    }
+
+    func prepare(_ request: Request) throws(QuireError) -> Prepared {
+        switch request {
+        case .command(let command):
+            return Prepared(command: command, paperBytes: nil)
+        case .createSession(let name, let input, let allowDuplicate):
+            let fileName = try Self.cleanFileName(input.fileName)
+            let paper: PaperFile
+            let bytes: [UInt8]
+            switch input {
+            case .bytes(_, let data):
+                paper = try PaperFile(data: data, what: fileName, limit: paperLimit)
+                bytes = [UInt8](data)
+            case .parsed(_, let value):
+                paper = try PaperFile(value: value, what: fileName)
+                bytes = Array(paper.canonical.utf8)
+                guard bytes.count <= paperLimit else {
+                    throw QuireError(.tooLarge, "\(fileName) is over the \(paperLimit)-byte limit for a paper file.")
+                }
+            }
+            let facts = PaperFacts(fileName: fileName, jsonHash: HashChain.sha256Hex(Array(paper.canonical.utf8)),
+                                   questionCount: paper.questionCount, paper: paper.paper, blob: HashChain.sha256Hex(bytes))
+            return Prepared(command: .createSession(CreateSession(name: name, file: facts, allowDuplicate: allowDuplicate)),
+                            paperBytes: bytes)
+        }
+    }
+
+    /// The file's base name, without any directory: what sessions show and compare.
+    static func cleanFileName(_ raw: String) throws(QuireError) -> String {
+        let base = raw.split(separator: "/").last.map(String.init) ?? raw
+        guard !base.isEmpty, base != ".", base != "..", base.utf8.count <= 255,
+              !base.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .invalidInput("'\(raw)' is not a usable file name.")
+        }
+        return base
+    }
+
+    private enum Result {
+        case accepted(Outcome)
+        case denied(QuireError)
+    }
+
+    private func decideAndAppend(_ prepared: Prepared, as actorName: ActorName, commandID: String) throws(QuireError) -> Outcome {
+        let command = prepared.command
+        let now = clock()
+        let result: Result = try store.write { db in
+            let actor = try resolve(actorName, db)
+            let fingerprint = Self.fingerprint(command, actor: actor)
+            if let earlier = try CommandLog.find(commandID, db) {
+                guard earlier.fingerprint == fingerprint else {
+                    throw QuireError(.commandIDReused, "command_id \(commandID) was already used for a different command.")
+                }
+                return try Self.replay(earlier)
+            }
+            let facts = try gather(command, actor: actor, db)
+            let context = DecisionContext(now: now, newSessionID: SessionID(Identifier.newUUID()), newUserID: UserID(Identifier.newUUID()))
+            let decision = try Decider.decide(command, facts, context)
+            let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: commandID, recordedAt: now)
+            let events = decision.events.map { NewEvent($0, expectedVersion: Self.expectedVersion(for: $0, facts)) }
+            if let bytes = prepared.paperBytes, case .accepted = decision {
+                try BlobStore.store(bytes, at: now, db)
+            }
+            let appended = try EventLog.append(events, envelope: envelope, db)
+            try projections.apply(Array(zip(appended, decision.events)), db)
+            switch decision {
+            case .accepted(_, let warnings):
+                let outcome = try outcome(command, events: decision.events, commandID: commandID, warnings: warnings,
+                                          positions: appended.map(\.position), facts: facts, db)
+                if let first = appended.first {
+                    let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.accepted(outcome)), as: UTF8.self)
+                    try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
+                                                outcome: text, firstPosition: first.position), at: now, db)
+                }
+                return .accepted(outcome)
+            case .denied(_, let error):
+                let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.rejected(error)), as: UTF8.self)
+                try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
+                                            outcome: text, firstPosition: appended[0].position), at: now, db)
+                return .denied(error)
+            }
+        }
+        switch result {
+        case .accepted(let outcome): return outcome
+        case .denied(let error): throw error
+        }
+    }
+
+    /// Session events must land on the version `decide` saw: the store re-checks it inside the
+    /// transaction, so a stale decision can never be appended.
+    static func expectedVersion(for event: Event, _ facts: Facts) -> ExpectedVersion {
+        switch event {
+        case .sessionCreated: .noStream
+        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted:
+            facts.session.map { .exactly($0.version) } ?? .any
+        case .userRegistered: .noStream
+        case .userRoleChanged, .userDeactivated: facts.targetUser.map { .exactly($0.version) } ?? .any
+        case .accessDenied: .any
+        }
+    }
+
+    static func envelopeActor(_ actor: ActorFacts) -> Actor {
+        switch actor {
+        case .user(let u): .user(u.id)
+        case .system, .anonymous, .unknown: .system
+        }
+    }
+
+    /// What the commands table keeps of a command's first outcome.
+    enum StoredOutcome: Codable {
+        case accepted(Outcome)
+        case rejected(QuireErrorRecord)
+
+        static func rejected(_ error: QuireError) -> StoredOutcome {
+            .rejected(QuireErrorRecord(code: error.code, message: error.message))
+        }
+    }
+
+    struct QuireErrorRecord: Codable {
+        var code: QuireError.Code
+        var message: String
+    }
+
+    private static func replay(_ entry: CommandLog.Entry) throws -> Result {
+        let stored = try JSONDecoder().decode(StoredOutcome.self, from: Data(entry.outcome.utf8))
+        switch stored {
+        case .accepted(var outcome):
+            outcome.replayed = true
+            return .accepted(outcome)
+        case .rejected(let record):
+            return .denied(QuireError(record.code, record.message))
+        }
+    }
+
+    // MARK: - Facts
+
+    func resolve(_ name: ActorName, _ db: Database) throws -> ActorFacts {
+        switch name {
+        case .none: return .anonymous
+        case .system: return .system
+        case .named(let raw):
+            guard let user = try AuthorizationProjector.user(named: raw, db) else { return .unknown(raw) }
+            return .user(user)
+        }
+    }
+
+    func gather(_ command: Command, actor: ActorFacts, _ db: Database) throws -> Facts {
+        var facts = Facts(actor: actor)
+        switch command {
+        case .registerUser(let c):
+            facts.targetUser = try AuthorizationProjector.user(named: c.email.trimmingCharacters(in: .whitespaces).lowercased(), db)
+            if let id = c.id { facts.userWithID = try AuthorizationProjector.user(id: id, db) }
+            facts.activeSystemAdmins = try AuthorizationProjector.activeSystemAdmins(db)
+        case .changeRole(let c):
+            facts.targetUser = try AuthorizationProjector.user(named: c.user, db)
+            facts.activeSystemAdmins = try AuthorizationProjector.activeSystemAdmins(db)
+        case .deactivateUser(let c):
+            facts.targetUser = try AuthorizationProjector.user(named: c.user, db)
+            facts.activeSystemAdmins = try AuthorizationProjector.activeSystemAdmins(db)
+        case .createSession(let c):
+            guard case .user(let user) = actor else { break }
+            let ids = try DuplicateIndexProjector.sessions(owner: user.id, jsonHash: c.file.jsonHash, db)
+            facts.duplicates = try SessionViewsProjector.states(ids, db)
+            facts.similar = try SessionViewsProjector.similar(owner: user.id, fileName: c.file.fileName,
+                                                              paperCode: c.file.paper["code"]?.stringValue, db)
+        case .accessSession, .updateSession, .completeSession, .deleteSession:
+            // The authorization projection answers "does it exist, and whose is it" first.
+            if let id = command.targetSession, try AuthorizationProjector.session(id, db) != nil {
+                facts.session = try SessionViewsProjector.state(id, db)
+            }
+        case .importLegacySession(let row):
+            facts.session = try SessionViewsProjector.state(row.id, db)
+            if let owner = row.createdBy { facts.targetUser = try AuthorizationProjector.user(id: owner, db) }
+        }
+        return facts
+    }
+
+    // MARK: - Outcomes
+
+    func outcome(_ command: Command, events: [Event], commandID: String, warnings: [Warning], positions: [Int64], facts: Facts,
+                 _ db: Database) throws -> Outcome {
+        var outcome = Outcome(commandID: commandID, session: nil, user: nil, warnings: warnings, positions: positions, replayed: false)
+        switch command {
+        case .registerUser(let c):
+            outcome.user = try AuthorizationProjector.user(named: c.email.trimmingCharacters(in: .whitespaces).lowercased(), db).map(UserView.init)
+        case .changeRole, .deactivateUser:
+            outcome.user = try facts.targetUser.flatMap { try AuthorizationProjector.user(id: $0.id, db) }.map(UserView.init)
+        case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession:
+            if let id = command.targetSession ?? events.first?.sessionID, let state = try SessionViewsProjector.state(id, db) {
+                outcome.session = try sessionView(state, db)
+            }
+        }
+        return outcome
+    }
+
+    func sessionView(_ state: SessionState, _ db: Database) throws -> SessionView {
+        let email = try state.ownerID.flatMap { try AuthorizationProjector.user(id: $0, db)?.email }
+        return SessionView(state, ownerEmail: email)
+    }
+
+    /// What makes two submissions "the same command": who asked, and the command's content in a
+    /// canonical form that does not depend on dictionary order or on how the actor was named.
+    static func fingerprint(_ command: Command, actor: ActorFacts) -> String {
+        let who: String = switch actor {
+        case .anonymous: ""
+        case .system: "system"
+        case .unknown(let name): "unknown:" + name
+        case .user(let user): user.id.rawValue
+        }
+        return HashChain.sha256Hex(Array((who + "\n" + command.canonicalDescription.canonical).utf8))
+    }
+}

@@ -1,0 +1,96 @@
+import GRDB
+import QuireCore
+
+/// The read side of the log for `audit`: filtered, newest first, every filter served by an index.
+public enum AuditLog {
+    public struct Filter: Sendable, Equatable {
+        /// Only events by this actor (a user id, or `system`).
+        public var actor: String?
+        /// Only events of this session, and the denied attempts on it.
+        public var session: SessionID?
+        /// Type prefixes: `session.` matches every session event, `access.denied` only that type.
+        public var types: [String] = []
+        public var since: Timestamp?
+        public var until: Timestamp?
+        /// Only `access.denied` events.
+        public var deniedOnly = false
+        public var commandID: String?
+        /// Only events before this position (paging backwards).
+        public var before: Int64?
+        public var limit: Int = 1000
+
+        public init(actor: String? = nil, session: SessionID? = nil, types: [String] = [], since: Timestamp? = nil,
+                    until: Timestamp? = nil, deniedOnly: Bool = false, commandID: String? = nil, before: Int64? = nil,
+                    limit: Int = 1000) {
+            self.actor = actor
+            self.session = session
+            self.types = types
+            self.since = since
+            self.until = until
+            self.deniedOnly = deniedOnly
+            self.commandID = commandID
+            self.before = before
+            self.limit = limit
+        }
+    }
+
+    /// Matching events, newest first.
+    public static func query(_ filter: Filter, _ db: Database) throws -> [RecordedEvent] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let actor = filter.actor {
+            conditions.append("actor = ?")
+            arguments.append(actor)
+        }
+        if filter.deniedOnly {
+            conditions.append("type = 'access.denied'")
+        }
+        if !filter.types.isEmpty {
+            // A prefix match that SQLite can serve from the (type, position) index: type >= p AND type < p + U+FFFF.
+            let ors = filter.types.map { _ in "(type >= ? AND type < ?)" }.joined(separator: " OR ")
+            conditions.append("(\(ors))")
+            for prefix in filter.types {
+                arguments.append(prefix)
+                arguments.append(prefix + "\u{FFFF}")
+            }
+        }
+        if let since = filter.since {
+            conditions.append("recorded_at >= ?")
+            arguments.append(since.description)
+        }
+        if let until = filter.until {
+            conditions.append("recorded_at <= ?")
+            arguments.append(until.description)
+        }
+        if let commandID = filter.commandID {
+            conditions.append("command_id = ?")
+            arguments.append(commandID)
+        }
+        if let before = filter.before {
+            conditions.append("position < ?")
+            arguments.append(before)
+        }
+        let rest = conditions.isEmpty ? "" : " AND " + conditions.joined(separator: " AND ")
+        let sql: String
+        var all: [any DatabaseValueConvertible] = []
+        if let session = filter.session {
+            // The session's own stream, plus denied attempts that targeted it (indexed on the payload's target).
+            sql = """
+                SELECT \(EventLog.columns) FROM events WHERE stream = ?\(rest)
+                UNION ALL
+                SELECT \(EventLog.columns) FROM events
+                WHERE type = 'access.denied' AND json_extract(payload, '$.target') = ?\(rest)
+                ORDER BY position DESC LIMIT ?
+                """
+            all.append(session.stream)
+            all.append(contentsOf: arguments)
+            all.append(session.stream)
+            all.append(contentsOf: arguments)
+        } else {
+            sql = "SELECT \(EventLog.columns) FROM events WHERE 1\(rest) ORDER BY position DESC LIMIT ?"
+            all = arguments
+        }
+        all.append(filter.limit)
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(all.map { $0.databaseValue })).map(EventLog.record)
+    }
+}
