@@ -1,0 +1,256 @@
+import Testing
+@testable import QuireCore
+
+/// Given/when/then for the decider, after Emmett's `deciderSpecification`:
+///
+///     given([.userRegistered(alice), .sessionCreated(s1)])
+///         .when(.accessSession(s1.sessionID), actor: .user("alice@example.org"))
+///         .then([.sessionAccessed(SessionAccessed(sessionID: s1.sessionID))])
+///
+/// The given events are folded with `SessionState.evolve` / `UserState.evolve`, and the `Facts`
+/// are filled the way the command handler fills them from its projections, so a test reads like
+/// a user's story rather than a hand-built `Facts`.
+struct DeciderSpecification {
+    /// One event of the log with its envelope's stream version and time.
+    struct Recorded: Sendable {
+        var event: Event
+        var version: Int
+        var at: Timestamp
+        init(_ event: Event, version: Int, at: Timestamp) {
+            self.event = event
+            self.version = version
+            self.at = at
+        }
+    }
+
+    /// Who issues the command, as the CLI's `--as` names them.
+    enum As: Sendable {
+        /// A user named by email or id; an unregistered name becomes `.unknown`.
+        case user(String)
+        case anonymous
+        case system
+    }
+
+    let history: [Recorded]
+    private(set) var sessions: [SessionID: SessionState] = [:]
+    private(set) var users: [UserID: UserState] = [:]
+
+    init(_ history: [Recorded]) {
+        self.history = history
+        for r in history {
+            switch r.event {
+            case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted:
+                let id = r.event.sessionID!
+                sessions[id] = SessionState.evolve(sessions[id], r.event, version: r.version, at: r.at)
+            case .userRegistered(let e):
+                users[e.userID] = UserState.evolve(users[e.userID], r.event, version: r.version, at: r.at)
+            case .userRoleChanged(let e):
+                users[e.userID] = UserState.evolve(users[e.userID], r.event, version: r.version, at: r.at)
+            case .userDeactivated(let e):
+                users[e.userID] = UserState.evolve(users[e.userID], r.event, version: r.version, at: r.at)
+            case .accessDenied:
+                break
+            }
+        }
+    }
+
+    /// A user by id or by (case-insensitive) email, as the authorization projection finds them.
+    func user(named name: String) -> UserState? {
+        if let byID = users[UserID(name)] { return byID }
+        let email = (try? Decider.normalizedEmail(name)) ?? name
+        return users.values.first { $0.email == email }
+    }
+
+    func actorFacts(_ actor: As) -> ActorFacts {
+        switch actor {
+        case .anonymous: .anonymous
+        case .system: .system
+        case .user(let name): user(named: name).map(ActorFacts.user) ?? .unknown(name)
+        }
+    }
+
+    /// What the handler reads before deciding `command` for `actor`.
+    func facts(for command: Command, actor: As) -> Facts {
+        let actorFacts = actorFacts(actor)
+        var facts = Facts(actor: actorFacts)
+        facts.activeSystemAdmins = users.values.filter { $0.active && $0.role == .systemAdmin }.count
+        if let id = command.targetSession { facts.session = sessions[id] }
+        let actorID: UserID? = if case .user(let u) = actorFacts { u.id } else { nil }
+        switch command {
+        case .registerUser(let c):
+            let email = (try? Decider.normalizedEmail(c.email)) ?? c.email
+            facts.targetUser = users.values.first { $0.email == email }
+            if let id = c.id { facts.userWithID = users[id] }
+        case .changeRole(let c):
+            facts.targetUser = user(named: c.user)
+        case .deactivateUser(let c):
+            facts.targetUser = user(named: c.user)
+        case .importLegacySession(let row):
+            facts.targetUser = row.createdBy.flatMap { users[$0] }
+        case .createSession(let c):
+            let own = sessions.values.filter { $0.ownerID != nil && $0.ownerID == actorID }
+            facts.duplicates = own.filter { $0.status != .deleted && $0.jsonHash == c.file.jsonHash }
+            let code = c.file.paper["code"]?.stringValue
+            facts.similar = own.filter {
+                $0.status == .inProgress && ($0.fileName == c.file.fileName || (code != nil && $0.paperCode == code))
+            }
+        case .accessSession, .updateSession, .completeSession, .deleteSession:
+            break
+        }
+        return facts
+    }
+
+    func when(_ command: Command, actor: As, context: DecisionContext = Spec.context) -> Outcome {
+        let facts = facts(for: command, actor: actor)
+        let result: Result<Decision, QuireError>
+        do {
+            result = .success(try Decider.decide(command, facts, context))
+        } catch {
+            result = .failure(error)
+        }
+        return Outcome(command: command, facts: facts, result: result)
+    }
+
+    /// Whether `actor` may ask `query` (`Decider.authorize`).
+    func whenAsking(_ query: Query, actor: As) -> Outcome {
+        let facts = Facts(actor: actorFacts(actor),
+                          activeSystemAdmins: users.values.filter { $0.active && $0.role == .systemAdmin }.count)
+        let result: Result<Decision, QuireError>
+        do {
+            result = .success(try Decider.authorize(query, facts))
+        } catch {
+            result = .failure(error)
+        }
+        return Outcome(command: nil, facts: facts, result: result)
+    }
+
+    /// The result of a `when`, to be checked with one of the `then…` methods.
+    struct Outcome {
+        let command: Command?
+        let facts: Facts
+        let result: Result<Decision, QuireError>
+
+        /// The command is accepted with exactly these events and no warnings.
+        func then(_ expected: [Event], sourceLocation: SourceLocation = #_sourceLocation) {
+            thenWarns(expected, [], sourceLocation: sourceLocation)
+        }
+
+        /// The command is accepted with exactly these events and these warnings.
+        func thenWarns(_ expected: [Event], _ warnings: [Warning], sourceLocation: SourceLocation = #_sourceLocation) {
+            switch result {
+            case .success(.accepted(let events, let actual)):
+                #expect(events == expected, sourceLocation: sourceLocation)
+                #expect(actual == warnings, sourceLocation: sourceLocation)
+            case .success(let other):
+                Issue.record("expected acceptance, got \(other)", sourceLocation: sourceLocation)
+            case .failure(let error):
+                Issue.record("expected acceptance, got \(error.code): \(error.message)", sourceLocation: sourceLocation)
+            }
+        }
+
+        /// The accepted events, for checks that `then` cannot express.
+        func accepted(sourceLocation: SourceLocation = #_sourceLocation) -> (events: [Event], warnings: [Warning])? {
+            guard case .success(.accepted(let events, let warnings)) = result else {
+                Issue.record("expected acceptance, got \(result)", sourceLocation: sourceLocation)
+                return nil
+            }
+            return (events, warnings)
+        }
+
+        /// The command is refused with `code` and the attempt is recorded as one `access.denied`
+        /// event in the `security` stream. Returns the error for further checks.
+        @discardableResult
+        func thenDenied(reason: AccessDenied.Reason, _ code: QuireError.Code, command name: String? = nil,
+                        target: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) -> QuireError? {
+            switch result {
+            case .success(let decision):
+                guard case .denied(let denial, let error) = decision else {
+                    Issue.record("expected a denial, got \(decision)", sourceLocation: sourceLocation)
+                    return nil
+                }
+                #expect(denial.reason == reason, sourceLocation: sourceLocation)
+                #expect(error.code == code, sourceLocation: sourceLocation)
+                if let expectedName = name ?? command?.name {
+                    #expect(denial.command == expectedName, sourceLocation: sourceLocation)
+                }
+                if let target { #expect(denial.target == target, sourceLocation: sourceLocation) }
+                #expect(decision.events == [.accessDenied(denial)], sourceLocation: sourceLocation)
+                #expect(decision.events.map(\.stream) == [Event.securityStream], sourceLocation: sourceLocation)
+                return error
+            case .failure(let error):
+                Issue.record("expected a denial, got thrown \(error.code): \(error.message)", sourceLocation: sourceLocation)
+                return nil
+            }
+        }
+
+        /// The command fails with `code` and appends nothing (not even a denial). Returns the
+        /// error for further checks.
+        @discardableResult
+        func thenThrows(_ code: QuireError.Code, sourceLocation: SourceLocation = #_sourceLocation) -> QuireError? {
+            switch result {
+            case .success(let decision):
+                Issue.record("expected \(code) with no events, got \(decision)", sourceLocation: sourceLocation)
+                return nil
+            case .failure(let error):
+                #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+                return error
+            }
+        }
+    }
+}
+
+func given(_ history: [DeciderSpecification.Recorded]) -> DeciderSpecification {
+    DeciderSpecification(history)
+}
+
+/// Events numbered as the store would number them: versions count per stream from 1, and each
+/// event is recorded one second after the previous one, from `Spec.start`.
+func given(_ events: [Event]) -> DeciderSpecification {
+    var versions: [String: Int] = [:]
+    let recorded = events.enumerated().map { i, event in
+        versions[event.stream, default: 0] += 1
+        return DeciderSpecification.Recorded(event, version: versions[event.stream]!,
+                                             at: Spec.start.adding(milliseconds: Int64(i) * 1000))
+    }
+    return DeciderSpecification(recorded)
+}
+
+/// The cast and props the specifications share.
+enum Spec {
+    static let start = Timestamp(rfc3339: "2026-01-05T09:00:00.000Z")!
+    static let now = Timestamp(rfc3339: "2026-01-05T10:00:00.000Z")!
+    static let newSessionID = SessionID("s-new")
+    static let newUserID = UserID("u-new")
+    static let context = DecisionContext(now: now, newSessionID: newSessionID, newUserID: newUserID)
+
+    static let rootID = UserID("u-root")
+    static let aliceID = UserID("u-alice")
+    static let bobID = UserID("u-bob")
+    static let root = UserRegistered(userID: rootID, email: "root@example.org", role: .systemAdmin)
+    static let alice = UserRegistered(userID: aliceID, email: "alice@example.org", role: .admin)
+    static let bob = UserRegistered(userID: bobID, email: "bob@example.org", role: .admin)
+    /// A system admin, and two admins.
+    static let staff: [Event] = [.userRegistered(root), .userRegistered(alice), .userRegistered(bob)]
+
+    static let hashA = String(repeating: "a", count: 64)
+    static let hashB = String(repeating: "b", count: 64)
+
+    static func paper(_ fileName: String = "9709_s23_qp_12.json", hash: String = hashA, questions: Int = 10,
+                      code: String? = "9709/12") -> PaperFacts {
+        var paper: [String: JSONValue] = ["subject": .string("Mathematics"), "year": .number(2023)]
+        if let code { paper["code"] = .string(code) }
+        return PaperFacts(fileName: fileName, jsonHash: hash, questionCount: questions, paper: paper,
+                          blob: String(repeating: "f", count: 64))
+    }
+
+    /// `session.created` for `owner`'s session `id` of `file`.
+    static func created(_ id: String, by owner: UserID?, _ file: PaperFacts = paper(), name: String = "Paper") -> SessionCreated {
+        SessionCreated(sessionID: SessionID(id), ownerID: owner, name: name, fileName: file.fileName,
+                       jsonHash: file.jsonHash, questionCount: file.questionCount, paper: file.paper, blob: file.blob)
+    }
+}
+
+/// An empty log: nothing has happened yet.
+func given() -> DeciderSpecification {
+    DeciderSpecification([])
+}
