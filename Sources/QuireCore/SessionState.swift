@@ -61,12 +61,17 @@ public struct SessionState: Equatable, Sendable, Codable {
         case .sessionCreated(let e):
             guard state == nil else { return state }
             let legacy = e.legacy
+            // A legacy row's metadata may say how far the old importer got.
+            let completed = legacy?.status == .completed
+            let oldStep = legacy?.metadata["step"]?.stringValue.flatMap(ImportStep.init(rawValue:))
+            let oldProgress = legacy?.metadata["progress"]?.intValue.map { min(max($0, 0), 100) }
+            let oldImported = legacy?.metadata["questions_imported"]?.intValue.map { min(max($0, 0), e.questionCount) }
             return SessionState(
                 id: e.sessionID, ownerID: e.ownerID, name: e.name, fileName: e.fileName, jsonHash: e.jsonHash,
                 questionCount: e.questionCount, paper: e.paper, blob: e.blob,
-                status: legacy?.status ?? .inProgress, step: .upload,
-                progress: legacy?.status == .completed ? 100 : 0,
-                questionsImported: legacy?.status == .completed ? e.questionCount : 0,
+                status: legacy?.status ?? .inProgress, step: oldStep ?? (completed ? .review : .upload),
+                progress: completed ? 100 : oldProgress ?? 0,
+                questionsImported: completed ? oldImported ?? e.questionCount : oldImported ?? 0,
                 metadata: legacy?.metadata ?? [:], version: version,
                 createdAt: legacy?.createdAt ?? time, updatedAt: legacy?.updatedAt ?? legacy?.createdAt ?? time,
                 lastAccessedAt: legacy?.lastAccessedAt ?? legacy?.updatedAt ?? legacy?.createdAt ?? time)

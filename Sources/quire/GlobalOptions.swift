@@ -43,12 +43,14 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body, turning a `QuireError` into one sentence on stderr and its exit code.
-func run(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as QuireError {
-        Console.error(error.message)
-        throw ExitCode(error.exitCode)
+enum QuireCLI {
+    /// Runs a command body, turning a `QuireError` into one sentence on stderr and its exit code.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as QuireError {
+            Console.error(error.message)
+            throw ExitCode(error.exitCode)
+        }
     }
 }

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import QuireCore
+import QuireService
+import QuireStore
+
+struct Legacy: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring in sessions from the old system.", subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import rows of the old past_paper_import_sessions table (JSON array or CSV) as sessions.",
+            discussion: """
+                Columns: id, created_by, status, json_hash, file_name, created_at, updated_at, last_accessed_at, metadata; \
+                others are ignored. A row without created_by becomes a legacy session every admin sees; a row whose \
+                created_by is a registered user's id stays theirs; any other row is reported and skipped. Importing the \
+                same file again imports nothing twice.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The exported rows: .json (an array of objects) or .csv (with a header).") var file: String
+
+        func run() throws {
+            try QuireCLI.run {
+                let data = try Files.read(file)
+                let reports = try options.openService().importLegacy(data, fileName: file, as: options.actorName)
+                let imported = reports.filter { $0.result == "imported" }.count
+                let again = reports.filter { $0.result == "already_imported" }.count
+                let skipped = reports.filter { $0.result == "skipped" }
+                if options.json {
+                    Console.json(reports)
+                } else {
+                    for s in skipped { Console.warning(s.message ?? "Row \(s.row) was skipped.") }
+                    Console.out("Imported \(imported) legacy session\(imported == 1 ? "" : "s")"
+                                + (again > 0 ? ", \(again) already imported" : "")
+                                + (skipped.isEmpty ? "." : ", skipped \(skipped.count)."))
+                }
+                if !skipped.isEmpty { throw ExitCode(65) }
+            }
+        }
+    }
+}
+
+struct Monitor: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every active session of everyone, stalest first (system admins).")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only sessions not touched for at least this many hours.") var staleHours: Double?
+
+    func run() throws {
+        try QuireCLI.run {
+            if let staleHours, staleHours < 0 || !staleHours.isFinite { throw QuireError.usage("--stale-hours must be zero or more.") }
+            let rows = try options.openService().monitor(as: options.actorName, staleHours: staleHours)
+            if options.json { Console.json(rows) } else { Console.out(Render.monitor(rows)) }
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Who did what, newest first. Admins see their own actions; system admins see everyone's.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: ArgumentHelp("Only this actor's events (email, id or system).", valueName: "user")) var actor: String?
+    @Option(help: ArgumentHelp("Only this session's events and the denied attempts on it.", valueName: "id")) var session: String?
+    @Option(help: ArgumentHelp("Only these event types; a prefix such as session. matches a family (repeatable).", valueName: "type"))
+    var type: [String] = []
+    @Option(help: ArgumentHelp("From this time: RFC 3339, or relative like 24h or 7d.", valueName: "time")) var since: String?
+    @Option(help: ArgumentHelp("Up to this time: RFC 3339, or relative like 1h.", valueName: "time")) var until: String?
+    @Flag(help: "Only denied attempts (access.denied).") var denied = false
+    @Option(help: "table, json, jsonl or csv.") var format: Format?
+    @Option(help: "At most this many events.") var limit: Int = 1000
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, jsonl, csv }
+
+    func run() throws {
+        try QuireCLI.run {
+            guard limit > 0 else { throw QuireError.usage("--limit must be at least 1.") }
+            let service = try options.openService()
+            let now = service.now
+            let filter = AuditLog.Filter(
+                session: session.map { SessionID($0) }, types: type,
+                since: try since.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--since") },
+                until: try until.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--until") },
+                deniedOnly: denied, limit: limit)
+            let rows = try service.audit(filter, actorName: actor, as: options.actorName)
+            switch format ?? (options.json ? .json : .table) {
+            case .table: Console.out(Render.audit(rows))
+            case .json: Console.json(rows)
+            case .jsonl: rows.forEach { Console.jsonLine($0) }
+            case .csv:
+                Console.out("position,recorded_at,actor_id,actor_email,type,stream,session_id,version,command_id,payload")
+                for r in rows {
+                    Console.out([String(r.position), r.recordedAt, r.actorID, r.actorEmail ?? "", r.type, r.stream, r.sessionID ?? "",
+                                 String(r.version), r.commandID ?? "", r.payload.canonical].map(csvField).joined(separator: ","))
+                }
+            }
+        }
+    }
+
+    func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// `--since 24h`, `--until 2026-11-24T09:00:00Z`.
+enum TimeArgument {
+    static func parse(_ raw: String, now: Timestamp, option: String) throws(QuireError) -> Timestamp {
+        if let t = Timestamp(rfc3339: raw) { return t }
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
+        if let unit = raw.last, let scale = units[unit], let n = Int64(raw.dropLast()), n >= 0, n < 1_000_000 {
+            return now.adding(milliseconds: -n * scale)
+        }
+        throw .usage("\(option) takes an RFC 3339 time (2026-11-25T09:00:00Z) or a duration ago (30m, 24h, 7d), not '\(raw)'.")
+    }
+}
+
+struct Rebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rebuild projections from the log (all of them by default).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "authorization, session_views, duplicates or monitor.") var projection: [String] = []
+
+    func run() throws {
+        try QuireCLI.run {
+            let service = try options.openService()
+            let progress = Progress(label: "rebuild")
+            let rebuilt = try service.rebuild(projection, progress: progress.report)
+            progress.finish()
+            if options.json { Console.json(["rebuilt": rebuilt]) } else { Console.out("Rebuilt \(rebuilt.joined(separator: ", ")).") }
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the hash chain, and that every projection equals a fresh replay of the log (exit 1 on any fault).")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try QuireCLI.run {
+            let report = try options.openService().verify()
+            if options.json {
+                Console.json(report)
+            } else {
+                if let fault = report.chainFault {
+                    Console.out("Chain BROKEN at position \(fault.position): \(fault.reason).")
+                } else {
+                    Console.out("Chain intact: \(report.events) event\(report.events == 1 ? "" : "s") verified.")
+                }
+                for check in report.projections {
+                    Console.out(check.matches ? "Projection \(check.name) matches a fresh replay."
+                                              : "Projection \(check.name) DIFFERS in \(check.table ?? "?"): \(check.detail ?? "").")
+                }
+            }
+            if !report.ok { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Progress on a terminal (stderr), silent otherwise: events done, rate and ETA.
+final class Progress: Sendable {
+    let label: String
+    let start = Date()
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    init(label: String) { self.label = label }
+
+    var report: @Sendable (Int64, Int64) -> Void {
+        { [self] done, total in
+            guard enabled, total > 0 else { return }
+            let elapsed = max(Date().timeIntervalSince(start), 0.001)
+            let rate = Double(done) / elapsed
+            let eta = rate > 0 ? Double(total - done) / rate : 0
+            let line = String(format: "\r%@: %lld/%lld events, %.0f/s, ETA %.0fs ", label, done, total, rate, eta)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import QuireCore
+import QuireService
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Submit commands as JSON lines; print one result line per command.",
+        discussion: """
+            Each line is one command, e.g. {"type":"session.update","session_id":"…","progress":40,"command_id":"c-7"}. \
+            Types: session.create (file or paper, name, allow_duplicate), session.access, session.update (step, progress, \
+            questions_imported, metadata, expected_version), session.complete, session.delete (reason). Every line gets \
+            {"command_id":…,"ok":true,"session":{…}} or {"command_id":…,"ok":false,"error":{"code":…,"message":…,"exit_code":N}}, \
+            written as that command commits. The exit code is the first failure's (0 when all succeeded).
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "A file of JSON lines, or - (the default) for standard input.") var file: String = "-"
+
+    struct Line: Encodable {
+        var commandID: String?
+        var ok: Bool
+        var session: SessionView?
+        var warnings: [Warning]?
+        var replayed: Bool?
+        var error: ErrorBody?
+
+        struct ErrorBody: Encodable {
+            var code: String
+            var message: String
+            var exitCode: Int32
+            enum CodingKeys: String, CodingKey { case code, message, exitCode = "exit_code" }
+        }
+
+        enum CodingKeys: String, CodingKey { case commandID = "command_id", ok, session, warnings, replayed, error }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(commandID, forKey: .commandID)
+            try c.encode(ok, forKey: .ok)
+            try c.encodeIfPresent(session, forKey: .session)
+            if let warnings, !warnings.isEmpty { try c.encode(warnings, forKey: .warnings) }
+            if replayed == true { try c.encode(true, forKey: .replayed) }
+            try c.encodeIfPresent(error, forKey: .error)
+        }
+    }
+
+    func run() throws {
+        try QuireCLI.run {
+            let service = try options.openService()
+            let input: FileHandle
+            if file == "-" {
+                input = .standardInput
+            } else {
+                guard let handle = FileHandle(forReadingAtPath: file) else { throw QuireError.invalidInput("There is no readable file \(file).") }
+                input = handle
+            }
+            var firstFailure: Int32 = 0
+            var lineNumber = 0
+            for line in LineReader(input) {
+                lineNumber += 1
+                if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
+                var commandID: String?
+                do throws(QuireError) {
+                    let command = try JSONCommand(line: Data(line), readFile: { path throws(QuireError) in try Files.read(path) })
+                    commandID = command.commandID ?? Identifier.newUUID()
+                    let outcome = try service.handle(command.request, as: options.actorName, commandID: commandID)
+                    Console.jsonLine(Line(commandID: outcome.commandID, ok: true, session: outcome.session,
+                                          warnings: outcome.warnings, replayed: outcome.replayed, error: nil))
+                } catch {
+                    if firstFailure == 0 { firstFailure = error.exitCode }
+                    var message = error.message
+                    if commandID == nil { message = "Line \(lineNumber): " + message }
+                    Console.jsonLine(Line(commandID: commandID, ok: false, session: nil, warnings: nil, replayed: nil,
+                                          error: .init(code: error.code.rawValue, message: message, exitCode: error.exitCode)))
+                }
+            }
+            if firstFailure != 0 { throw ExitCode(firstFailure) }
+        }
+    }
+}
+
+/// Reads a file handle line by line as bytes, without loading it whole: `submit` answers each
+/// line as soon as it has committed, also when the lines arrive slowly through a pipe.
+struct LineReader: Sequence, IteratorProtocol {
+    let handle: FileHandle
+    var buffer: [UInt8] = []
+    var finished = false
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    mutating func next() -> [UInt8]? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            if finished {
+                guard !buffer.isEmpty else { return nil }
+                defer { buffer.removeAll() }
+                return buffer
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+}
