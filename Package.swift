@@ -65,7 +65,11 @@ let package = Package(
         .testTarget(name: "QuireCoreTests", dependencies: ["QuireCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QuireStoreTests",
-            dependencies: ["QuireCore", "QuireStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "QuireCore", "QuireStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
