@@ -55,7 +55,7 @@ extension Event {
     }
 }
 
-/// A golden example of one event type and schema version, as `events/<type>.v<schema>.json` holds it.
+/// A golden example of one event type and schema version, as `events/golden/<type>.v<schema>.json` holds it.
 public struct GoldenEvent: Codable, Equatable, Sendable {
     public var type: String
     public var schema: Int

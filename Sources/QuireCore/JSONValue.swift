@@ -39,6 +39,9 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Parses JSON text. Throws `QuireError.invalidInput` with the decoder's reason.
     public static func parse(_ data: Data, what: String) throws(QuireError) -> JSONValue {
+        if let offset = trailingComma(in: data) {
+            throw .invalidInput("\(what) is not valid JSON (a trailing comma at byte \(offset)).")
+        }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let error as DecodingError {
@@ -46,6 +49,27 @@ public enum JSONValue: Hashable, Sendable {
         } catch {
             throw .invalidInput("\(what) is not valid JSON.")
         }
+    }
+
+    /// Foundation's decoder tolerates `[1,2,]` and `{"a":1,}`; JSON (and the web app's
+    /// `JSON.parse`) does not, so quire refuses them too. Returns the offending comma's offset.
+    static func trailingComma(in data: Data) -> Int? {
+        var inString = false, escaped = false
+        var lastComma: Int? = nil
+        for (offset, byte) in data.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true; lastComma = nil
+            case UInt8(ascii: ","): lastComma = offset
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): continue
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): if let lastComma { return lastComma }
+            default: lastComma = nil
+            }
+        }
+        return nil
     }
 
     /// The canonical text: keys sorted, no whitespace, shortest round-tripping numbers.

@@ -82,11 +82,17 @@ struct TimestampTests {
         "2026-00-10", "2026-13-01", "2026-11-00", "2026-11-32",
         "2026-11-25T", "2026-11-25T00:32", "2026-11-25T24:00:00Z", "2026-11-25T00:60:00Z",
         "2026-11-25T00:32:36", "2026-11-25T00:32:36.123", "2026-11-25T00:32:36.Z",
-        "2026-11-25T00:32:36.123Zjunk", "2026-11-25T00:32:36+0200", "2026-11-25T00:32:36+02",
+        "2026-11-25T00:32:36.123Zjunk", "2026-11-25T00:32:36+020", "2026-11-25T00:32:36+2",
         "2026-11-25X00:32:36Z", "abcd-ef-ghT00:00:00Z", " 2026-11-25T00:32:36Z",
     ])
     func invalidTextIsRejected(_ text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
+    }
+
+    /// Exports of the old PostgreSQL table write offsets as +HHMM or +HH; legacy import reads them.
+    @Test(arguments: ["2026-11-25T00:32:36+0200", "2026-11-25T00:32:36+02", "2026-11-25 00:32:36+02:00"])
+    func postgresOffsetsAreRead(_ text: String) {
+        #expect(Timestamp(rfc3339: text)?.description == "2026-11-24T22:32:36.000Z")
     }
 
     /// RFC 3339 §5.7: the day must exist in its month and year.
