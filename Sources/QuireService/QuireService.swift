@@ -109,53 +109,116 @@ public struct QuireService: Sendable {
         return base
     }
 
-    private enum Result {
+    /// What one command did inside a transaction: accepted, or refused with an `access.denied`
+    /// that must still commit.
+    enum Applied {
         case accepted(Outcome)
         case denied(QuireError)
     }
 
     private func decideAndAppend(_ prepared: Prepared, as actorName: ActorName, commandID: String) throws(QuireError) -> Outcome {
-        let command = prepared.command
         let now = clock()
-        let result: Result = try store.write { db in
-            let actor = try resolve(actorName, db)
-            let fingerprint = Self.fingerprint(command, actor: actor)
-            if let earlier = try CommandLog.find(commandID, db) {
-                guard earlier.fingerprint == fingerprint else {
-                    throw QuireError(.commandIDReused, "command_id \(commandID) was already used for a different command.")
-                }
-                return try Self.replay(earlier)
-            }
-            let facts = try gather(command, actor: actor, db)
-            let context = DecisionContext(now: now, newSessionID: SessionID(Identifier.newUUID()), newUserID: UserID(Identifier.newUUID()))
-            let decision = try Decider.decide(command, facts, context)
-            let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: commandID, recordedAt: now)
-            let events = decision.events.map { NewEvent($0, expectedVersion: Self.expectedVersion(for: $0, facts)) }
-            if let bytes = prepared.paperBytes, case .accepted = decision {
-                try BlobStore.store(bytes, at: now, db)
-            }
-            let appended = try EventLog.append(events, envelope: envelope, db)
-            try projections.apply(Array(zip(appended, decision.events)), db)
-            switch decision {
-            case .accepted(_, let warnings):
-                let outcome = try outcome(command, events: decision.events, commandID: commandID, warnings: warnings,
-                                          positions: appended.map(\.position), facts: facts, db)
-                if let first = appended.first {
-                    let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.accepted(outcome)), as: UTF8.self)
-                    try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
-                                                outcome: text, firstPosition: first.position), at: now, db)
-                }
-                return .accepted(outcome)
-            case .denied(_, let error):
-                let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.rejected(error)), as: UTF8.self)
-                try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
-                                            outcome: text, firstPosition: appended[0].position), at: now, db)
-                return .denied(error)
-            }
-        }
+        let result = try store.write { db in try apply(prepared, as: actorName, commandID: commandID, now: now, db) }
         switch result {
         case .accepted(let outcome): return outcome
         case .denied(let error): throw error
+        }
+    }
+
+    /// One command submitted to `handleBatch`.
+    public struct Submission: Sendable {
+        public var request: Request
+        public var actor: ActorName
+        public var commandID: String?
+        public init(_ request: Request, as actor: ActorName, commandID: String? = nil) {
+            self.request = request
+            self.actor = actor
+            self.commandID = commandID
+        }
+    }
+
+    /// Group commit: handles several commands in ONE transaction (one fsync), each in its own
+    /// savepoint, so a rejected command never fails its neighbours. Results come back in order.
+    /// A storage failure (disk full, busy for too long) fails every command of the batch, and
+    /// none of them is appended.
+    public func handleBatch(_ submissions: [Submission]) -> [Swift.Result<Outcome, QuireError>] {
+        var results = [Swift.Result<Outcome, QuireError>?](repeating: nil, count: submissions.count)
+        var ready: [(index: Int, prepared: Prepared, commandID: String)] = []
+        for (i, submission) in submissions.enumerated() {
+            do throws(QuireError) {
+                if let id = submission.commandID, !Identifier.isAcceptable(id) {
+                    throw .invalidInput("command_id must be 1 to 128 letters, digits, '-', '_', '.' or ':'.")
+                }
+                ready.append((i, try prepare(submission.request), submission.commandID ?? Identifier.newUUID()))
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        let now = clock()
+        do throws(QuireError) {
+            let applied: [(Int, Swift.Result<Outcome, QuireError>)] = try store.write { db in
+                var out: [(Int, Swift.Result<Outcome, QuireError>)] = []
+                for item in ready {
+                    var result: Applied?
+                    do {
+                        try db.inSavepoint {
+                            result = try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, now: now, db)
+                            return .commit
+                        }
+                    } catch let error as QuireError {
+                        out.append((item.index, .failure(error)))
+                        continue
+                    }
+                    switch result! {
+                    case .accepted(let outcome): out.append((item.index, .success(outcome)))
+                    case .denied(let error): out.append((item.index, .failure(error)))
+                    }
+                }
+                return out
+            }
+            for (i, r) in applied { results[i] = r }
+        } catch {
+            for item in ready { results[item.index] = .failure(error) }
+        }
+        return results.map { $0! }
+    }
+
+    /// Decides one command and appends and projects its events, inside the caller's transaction.
+    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, now: Timestamp, _ db: Database) throws -> Applied {
+        let command = prepared.command
+        let actor = try resolve(actorName, db)
+        let fingerprint = Self.fingerprint(command, actor: actor)
+        if let earlier = try CommandLog.find(commandID, db) {
+            guard earlier.fingerprint == fingerprint else {
+                throw QuireError(.commandIDReused, "command_id \(commandID) was already used for a different command.")
+            }
+            return try Self.replay(earlier)
+        }
+        let facts = try gather(command, actor: actor, db)
+        let context = DecisionContext(now: now, newSessionID: SessionID(Identifier.newUUID()), newUserID: UserID(Identifier.newUUID()))
+        let decision = try Decider.decide(command, facts, context)
+        let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: commandID, recordedAt: now)
+        let events = decision.events.map { NewEvent($0, expectedVersion: Self.expectedVersion(for: $0, facts)) }
+        if let bytes = prepared.paperBytes, case .accepted = decision {
+            try BlobStore.store(bytes, at: now, db)
+        }
+        let appended = try EventLog.append(events, envelope: envelope, db)
+        try projections.apply(Array(zip(appended, decision.events)), db)
+        switch decision {
+        case .accepted(_, let warnings):
+            let outcome = try outcome(command, events: decision.events, commandID: commandID, warnings: warnings,
+                                      positions: appended.map(\.position), facts: facts, db)
+            if let first = appended.first {
+                let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.accepted(outcome)), as: UTF8.self)
+                try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
+                                            outcome: text, firstPosition: first.position), at: now, db)
+            }
+            return .accepted(outcome)
+        case .denied(_, let error):
+            let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.rejected(error)), as: UTF8.self)
+            try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
+                                        outcome: text, firstPosition: appended[0].position), at: now, db)
+            return .denied(error)
         }
     }
 
@@ -194,7 +257,7 @@ public struct QuireService: Sendable {
         var message: String
     }
 
-    private static func replay(_ entry: CommandLog.Entry) throws -> Result {
+    private static func replay(_ entry: CommandLog.Entry) throws -> Applied {
         let stored = try JSONDecoder().decode(StoredOutcome.self, from: Data(entry.outcome.utf8))
         switch stored {
         case .accepted(var outcome):

@@ -242,6 +242,28 @@ struct CommandHandlerTests {
         #expect(code { _ = try f.service.importLegacy(Data(csv.utf8), fileName: "rows.csv", as: Fixture.alice) } == .forbidden)
     }
 
+    @Test func aBatchCommitsTogetherButARejectedCommandNeverFailsItsNeighbours() throws {
+        let f = try Fixture()
+        let s = try #require(try f.create(Fixture.alice).session)
+        let count = try f.eventCount()
+        let results = f.service.handleBatch([
+            .init(.command(.updateSession(UpdateSession(sessionID: SessionID(s.id), progress: 30))), as: Fixture.alice),
+            .init(.command(.updateSession(UpdateSession(sessionID: SessionID(s.id), progress: 999))), as: Fixture.alice),
+            .init(.command(.deleteSession(DeleteSession(sessionID: SessionID(s.id)))), as: Fixture.bob, commandID: "bob-del"),
+            .init(.createSession(name: nil, paper: .bytes(fileName: "x.json", data: Data("nope".utf8)), allowDuplicate: false), as: Fixture.alice),
+            .init(.command(.updateSession(UpdateSession(sessionID: SessionID(s.id), progress: 60))), as: Fixture.alice),
+        ])
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, false, false, true])
+        #expect((try? results[0].get())?.session?.progress == 30)
+        #expect((try? results[4].get())?.session?.progress == 60)
+        if case .failure(let e) = results[1] { #expect(e.code == .invalidInput) }
+        if case .failure(let e) = results[2] { #expect(e.code == .notFound) }
+        // Two updates and Bob's recorded attempt; nothing for the invalid ones.
+        #expect(try f.eventCount() == count + 3)
+        #expect(try f.service.audit(AuditLog.Filter(deniedOnly: true), as: Fixture.ops).first?.commandID == "bob-del")
+        #expect(try f.service.verify().ok)
+    }
+
     @Test func aSubmitLineWithAWrongTypedFieldNamesTheField() {
         let line = Data(#"{"type":"session.update","session_id":"s","progress":"ten"}"#.utf8)
         do {
