@@ -85,6 +85,7 @@ public enum Query: String, Sendable {
     /// Reading the audit trail of other users.
     case auditOthers = "audit"
     case importLegacy = "legacy.import"
+    case exportLog = "export"
 }
 
 /// The domain's rules, as pure functions: `decide(command, facts, context)` and the folds in

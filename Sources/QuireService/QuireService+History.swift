@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireProjections
+import QuireStore
+
+/// One step of a session's history: the event, who did it, and the session's state after it.
+public struct HistoryEntry: Sendable, Equatable, Codable {
+    public var position: Int64
+    public var recordedAt: String
+    public var actorID: String
+    public var actorEmail: String?
+    public var type: String
+    public var version: Int?
+    public var commandID: String?
+    /// What changed, field by field; empty for accesses' other fields and for denied attempts.
+    public var changes: [Change]
+    /// The session as it stood after this event.
+    public var state: SessionView?
+
+    public struct Change: Sendable, Equatable, Codable {
+        public var field: String
+        public var from: JSONValue
+        public var to: JSONValue
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case position, recordedAt = "recorded_at", actorID = "actor_id", actorEmail = "actor_email", type, version
+        case commandID = "command_id", changes, state
+    }
+}
+
+/// What `explain` found out about one command id.
+public struct Explanation: Sendable, Equatable, Codable {
+    public var commandID: String
+    /// `accepted`, `denied`, or `unknown` (nothing in the log carries the id).
+    public var outcome: String
+    public var events: [AuditRow]
+    /// For a denied command: the rule, in words, and the facts at that position.
+    public var reason: String?
+    public var facts: [String: JSONValue]?
+
+    enum CodingKeys: String, CodingKey { case commandID = "command_id", outcome, events, reason, facts }
+}
+
+extension QuireService {
+    // MARK: - History
+
+    /// One session's events in order, with its state after each and what changed. The owner and
+    /// system admins may read it (deleted sessions too); every admin may read a legacy session's.
+    /// Anyone else gets the not-found answer and the attempt is recorded.
+    public func history(_ id: SessionID, as name: ActorName) throws(QuireError) -> [HistoryEntry] {
+        let me = try actingUser(name)
+        let access: (owner: UserID?, status: SessionStatus)? = try store.read { db in try AuthorizationProjector.session(id, db) }
+        guard let access else { throw .sessionNotFound(id) }
+        let allowed = me.role == .systemAdmin || access.owner == me.id || (access.owner == nil && access.status != .deleted)
+        if !allowed {
+            try recordDenial(AccessDenied(command: "session.history", target: id.stream, reason: .notOwner), as: name)
+            throw .sessionNotFound(id)
+        }
+        let records: [RecordedEvent] = try store.read { db in
+            let own = try EventLog.read(stream: id.stream, db)
+            let denied = try AuditLog.query(AuditLog.Filter(session: id, deniedOnly: true, limit: 100_000), db)
+            return (own + denied).sorted { $0.position < $1.position }
+        }
+        let emails = try emails(for: records)
+        let ownerEmail = try access.owner.flatMap { owner throws(QuireError) in try user(named: owner.rawValue)?.email }
+        var state: SessionState?
+        var entries: [HistoryEntry] = []
+        for record in records {
+            let event = try record.decoded()
+            let before = state
+            if case .accessDenied = event {} else {
+                state = SessionState.evolve(state, event, version: record.version, at: record.timestamp)
+            }
+            let isDenied: Bool = if case .accessDenied = event { true } else { false }
+            entries.append(HistoryEntry(
+                position: record.position, recordedAt: record.recordedAt, actorID: record.actor, actorEmail: emails[record.actor],
+                type: record.type, version: isDenied ? nil : record.version, commandID: record.commandID,
+                changes: isDenied ? [] : Self.changes(from: before, to: state),
+                state: state.map { SessionView($0, ownerEmail: ownerEmail) }))
+        }
+        return entries
+    }
+
+    static func changes(from a: SessionState?, to b: SessionState?) -> [HistoryEntry.Change] {
+        guard let b else { return [] }
+        func int(_ n: Int) -> JSONValue { .number(Double(n)) }
+        var out: [HistoryEntry.Change] = []
+        func diff(_ field: String, _ x: JSONValue?, _ y: JSONValue) {
+            if x != y { out.append(.init(field: field, from: x ?? .null, to: y)) }
+        }
+        diff("status", a.map { .string($0.status.rawValue) }, .string(b.status.rawValue))
+        diff("step", a.map { .string($0.step.rawValue) }, .string(b.step.rawValue))
+        diff("progress", a.map { int($0.progress) }, int(b.progress))
+        diff("questions_imported", a.map { int($0.questionsImported) }, int(b.questionsImported))
+        if a != nil {
+            for key in Set(a!.metadata.keys).union(b.metadata.keys).sorted() {
+                diff("metadata.\(key)", a!.metadata[key] ?? .null, b.metadata[key] ?? .null)
+            }
+            diff("last_accessed_at", .string(a!.lastAccessedAt.description), .string(b.lastAccessedAt.description))
+        }
+        return out
+    }
+
+    func emails(for records: [RecordedEvent]) throws(QuireError) -> [String: String] {
+        let ids = Set(records.map(\.actor))
+        return try store.read { db in
+            var map: [String: String] = [:]
+            for id in ids where id != "system" {
+                if let u = try AuthorizationProjector.user(id: UserID(id), db) { map[id] = u.email }
+            }
+            return map
+        }
+    }
+
+    /// Appends an `access.denied` for a refused read (history, explain), in its own transaction.
+    func recordDenial(_ denial: AccessDenied, as name: ActorName) throws(QuireError) {
+        let now = clock()
+        try store.write { db in
+            let actor = try resolve(name, db)
+            let event = Event.accessDenied(denial)
+            let appended = try EventLog.append([NewEvent(event)],
+                                               envelope: Envelope(actor: Self.envelopeActor(actor), commandID: Identifier.newUUID(), recordedAt: now), db)
+            try projections.apply(Array(zip(appended, [event])), db)
+        }
+    }
+
+    // MARK: - Explain
+
+    /// What a command produced, or for a refused one, why: the rule and the ownership and role
+    /// facts as they stood just before it. System admins may explain any command; an admin only
+    /// their own.
+    public func explain(_ commandID: String, as name: ActorName) throws(QuireError) -> Explanation {
+        let me = try actingUser(name)
+        let records: [RecordedEvent] = try store.read { db in
+            try AuditLog.query(AuditLog.Filter(commandID: commandID, limit: 10_000), db).reversed()
+        }
+        if me.role != .systemAdmin, records.contains(where: { $0.actor != me.id.rawValue }) {
+            try recordDenial(AccessDenied(command: "explain", target: "commands", reason: .role), as: name)
+            throw .forbidden("Only a system admin may explain other users' commands.")
+        }
+        let rows = try auditRows(records)
+        guard let first = records.first else {
+            return Explanation(commandID: commandID, outcome: "unknown", events: [],
+                               reason: "No event carries this command id: it was never submitted, or it was refused before anything was appended (invalid input, a rule such as a duplicate, an unknown user), which quire does not record.",
+                               facts: nil)
+        }
+        guard case .accessDenied(let denial) = try first.decoded() else {
+            return Explanation(commandID: commandID, outcome: "accepted", events: rows, reason: nil, facts: nil)
+        }
+        // The facts just before the refusal, from a replay of the log up to then.
+        let past = try projections.replay(from: store, until: first.position - 1)
+        let facts: [String: JSONValue] = try past.read { db in
+            var facts: [String: JSONValue] = ["position": .number(Double(first.position))]
+            if let actor = try AuthorizationProjector.user(id: UserID(first.actor), db) {
+                facts["actor"] = .string(actor.email)
+                facts["actor_role"] = .string(actor.role.rawValue)
+                facts["actor_active"] = .bool(actor.active)
+            }
+            if denial.target.hasPrefix("session-") {
+                let id = SessionID(String(denial.target.dropFirst(8)))
+                if let session = try AuthorizationProjector.session(id, db) {
+                    facts["session_owner"] = session.owner.map { .string($0.rawValue) } ?? .null
+                    if let owner = session.owner, let u = try AuthorizationProjector.user(id: owner, db) {
+                        facts["session_owner_email"] = .string(u.email)
+                    }
+                    facts["session_status"] = .string(session.status.rawValue)
+                }
+            }
+            return facts
+        }
+        let rule: String = switch denial.reason {
+        case .notOwner:
+            "Ownership: only a session's owner may \(denial.command.replacingOccurrences(of: "session.", with: "")) it; anyone else gets the answer a missing session gets, and the attempt is recorded."
+        case .role:
+            "Role: \(denial.command) is for system admins only, and the actor was \(facts["actor_role"]?.stringValue ?? "not one")."
+        }
+        return Explanation(commandID: commandID, outcome: "denied", events: rows, reason: rule, facts: facts)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireProjections
+import QuireStore
+
+/// Which view `replay` prints.
+public enum ReplayView: String, Sendable, CaseIterable, Codable {
+    case sessions, monitor, duplicates
+}
+
+/// A view as it was at a past position of the log.
+public struct ReplayResult: Sendable, Equatable, Codable {
+    public var position: Int64
+    /// When the event at `position` was recorded; `nil` before the first event.
+    public var asOf: String?
+    public var view: ReplayView
+    public var sessions: [SessionView]?
+    public var monitor: [MonitorView]?
+    public var duplicates: [DuplicateGroup]?
+
+    public struct DuplicateGroup: Sendable, Equatable, Codable {
+        public var ownerID: String
+        public var ownerEmail: String?
+        public var jsonHash: String
+        public var sessions: [String]
+        enum CodingKeys: String, CodingKey { case ownerID = "owner_id", ownerEmail = "owner_email", jsonHash = "json_hash", sessions }
+    }
+
+    enum CodingKeys: String, CodingKey { case position, asOf = "as_of", view, sessions, monitor, duplicates }
+}
+
+extension QuireService {
+    /// The position a replay stops at: a position, or the last event recorded at or before a time.
+    public func position(untilPosition: Int64?, untilTime: Timestamp?) throws(QuireError) -> Int64 {
+        try store.read { db in
+            let head = try EventLog.count(db)
+            if let p = untilPosition {
+                guard p >= 0 else { throw QuireError.usage("--until-position must be zero or more.") }
+                return min(p, head)
+            }
+            if let t = untilTime { return try EventLog.position(atOrBefore: t, db) }
+            return head
+        }
+    }
+
+    /// Replays the log into a fresh in-memory database up to `position` and shows `view` as the
+    /// live command would have shown it then. The `sessions` view is one user's list: an admin may
+    /// replay their own; a system admin anyone's, and the monitor and duplicate index.
+    public func replay(until position: Int64, view: ReplayView, for subject: String? = nil, as name: ActorName,
+                       progress: Projections.RebuildProgress? = nil) throws(QuireError) -> ReplayResult {
+        let me = try actingUser(name)
+        let subjectUser: UserState
+        if let subject {
+            guard let u = try user(named: subject) else { throw .unknownUser("No registered user is called \(subject).") }
+            subjectUser = u
+        } else {
+            subjectUser = me
+        }
+        if me.role != .systemAdmin, view != .sessions || subjectUser.id != me.id {
+            try recordDenial(AccessDenied(command: "replay", target: view == .sessions ? subjectUser.id.stream : view.rawValue, reason: .role),
+                             as: name)
+            throw .forbidden("Only a system admin may replay the \(view == .sessions ? "sessions of other users" : view.rawValue).")
+        }
+        let past = try projections.replay(from: store, until: position, progress: progress)
+        let last: RecordedEvent? = try past.read { db in try EventLog.read(after: position - 1, limit: 1, db).first }
+        let asOf = last?.timestamp ?? Timestamp(milliseconds: 0)
+        let then = QuireService(store: past, projections: projections, paperLimit: paperLimit, clock: { asOf })
+        var result = ReplayResult(position: last?.position ?? 0, asOf: last?.recordedAt, view: view)
+        switch view {
+        case .sessions:
+            guard try then.user(named: subjectUser.id.rawValue) != nil else {
+                throw .unknownUser("\(subjectUser.email) was not registered yet at position \(position).")
+            }
+            result.sessions = try then.store.read { db in
+                try SessionViewsProjector.visible(to: subjectUser.id, db).map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : subjectUser.email) }
+            }
+        case .monitor:
+            result.monitor = try then.store.read { db in
+                try MonitorProjector.entries(db).map { MonitorView($0, now: asOf) }
+            }
+        case .duplicates:
+            result.duplicates = try then.store.read { db in
+                let emails = Dictionary(try AuthorizationProjector.users(db).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
+                return try DuplicateIndexProjector.all(db).map {
+                    ReplayResult.DuplicateGroup(ownerID: $0.owner.rawValue, ownerEmail: emails[$0.owner.rawValue],
+                                                jsonHash: $0.jsonHash, sessions: $0.sessions.map(\.rawValue))
+                }
+            }
+        }
+        return result
+    }
+}
