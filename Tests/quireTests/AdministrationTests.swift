@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// What system admins use: verify, the user list, the monitor, and the demo.
+@Suite struct AdministrationTests {
+    let a = "a@x.test", b = "b@x.test"
+
+    @Test func verifySaysTheChainIsIntactOnAHealthyDatabase() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let session = try box.createSession(try box.write("p.json", paperJSON(code: "9709/12")), as: a)
+        try box.ok("session", "update", session, "--progress", "50", "--meta", "board=CAIE", as: a)
+        let count = try box.eventCount()
+
+        let verify = try box.run("verify")
+        #expect(verify.status == 0, "\(verify)")
+        #expect(verify.stdout.contains("Chain intact"), "\(verify)")
+        #expect(verify.stdout.contains("\(count) events"), "\(verify)")
+        #expect(!verify.stdout.contains("DIFFERS"), "\(verify)")
+        let report = try box.ok("verify", "--json").object
+        #expect(report["ok"] as? Bool == true && report["chain_intact"] as? Bool == true && report["events"] as? Int == count)
+    }
+
+    @Test func userListGivesIdEmailAndRole() throws {
+        let box = try Sandbox()
+        let ids = try box.setUp()
+        let users = try box.ok("user", "list", "--json", as: Sandbox.ops).array
+        #expect(users.count == 3)
+        for user in users {
+            let email = try #require(user["email"] as? String)
+            #expect(user["id"] as? String == ids[email])
+            #expect(user["role"] as? String == (email == Sandbox.ops ? "system_admin" : "admin"))
+        }
+        // Listing users is a system admin's question.
+        let refused = try box.run("user", "list", "--json", as: a)
+        #expect(refused.status == 77 && refused.stderr.hasPrefix("error: "), "\(refused)")
+    }
+
+    @Test func monitorListsActiveSessionsStalestFirstForSystemAdminsOnly() throws {
+        let box = try Sandbox()
+        let ids = try box.setUp()
+        let first = try box.createSession(try box.write("a1.json", paperJSON(code: "A/1")), as: a)
+        let second = try box.createSession(try box.write("b1.json", paperJSON(code: "B/1")), as: b)
+        let third = try box.createSession(try box.write("a2.json", paperJSON(code: "A/2")), as: a)
+        let finished = try box.createSession(try box.write("a3.json", paperJSON(code: "A/3")), as: a)
+        try box.ok("session", "complete", finished, as: a)
+        try box.ok("session", "show", first, as: a)  // now the freshest
+
+        let rows = try box.ok("monitor", "--json", as: Sandbox.ops).array
+        #expect(rows.compactMap { $0["id"] as? String } == [second, third, first], "\(rows)")
+        for row in rows {
+            let hours = try #require(row["hours_since_access"] as? Double)
+            #expect(hours >= 0 && hours < 1)
+        }
+        #expect(rows.first?["owner_email"] as? String == b)
+        let stamps = rows.compactMap { $0["last_accessed_at"] as? String }
+        #expect(stamps == stamps.sorted())
+
+        let before = try box.eventCount()
+        let refused = try box.run("monitor", "--json", as: a)
+        #expect(refused.status == 77, "\(refused)")
+        #expect(refused.errorLines.count == 1 && refused.stderr.hasPrefix("error: ") && refused.stdout.isEmpty, "\(refused)")
+        let denied = try box.auditRows(denied: true)
+        #expect(denied.count == 1 && denied.first?["actor_id"] as? String == ids[a], "\(denied)")
+        #expect((denied.first?["payload"] as? [String: Any])?["reason"] as? String == "role")
+        #expect(try box.eventCount() == before + 1)
+    }
+
+    static let samples = QuireBinary.packageRoot.appendingPathComponent("events/samples")
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: samples.path),
+                   "events/samples is not in this checkout yet (it is being added on another branch)"))
+    func demoRunsAndEndsVerified() throws {
+        let box = try Sandbox()
+        let demo = box.directory.appendingPathComponent("demo.sqlite").path
+        let result = try box.run("demo", "--db", demo, "--samples", Self.samples.path)
+        #expect(result.status == 0, "\(result)")
+        let lastLines = result.stdout.split(separator: "\n").suffix(3)
+        #expect(lastLines.contains { $0.contains("OK:") }, "\(result)")
+    }
+}
