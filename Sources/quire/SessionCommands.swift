@@ -54,10 +54,11 @@ struct SessionCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open one of your sessions (recorded as an access).")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The session id.") var id: String
+        @Option(help: ArgumentHelp("An idempotency key.", valueName: "id")) var commandId: String?
 
         func run() throws {
             try QuireCLI.run {
-                let outcome = try options.openService().show(SessionID(id), as: options.actorName)
+                let outcome = try options.openService().show(SessionID(id), as: options.actorName, commandID: commandId)
                 SessionCommand.report(outcome, options) { Render.session($0) }
             }
         }

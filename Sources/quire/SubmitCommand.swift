@@ -69,6 +69,11 @@ struct Submit: ParsableCommand {
                                           warnings: outcome.warnings, replayed: outcome.replayed, error: nil))
                 } catch {
                     if firstFailure == 0 { firstFailure = error.exitCode }
+                    // A line that is JSON but not a valid command still names its command_id in the answer.
+                    if commandID == nil, let value = try? JSONValue.parse(Data(line), what: "line"),
+                       case .string(let id)? = value.objectValue?["command_id"] {
+                        commandID = id
+                    }
                     var message = error.message
                     if commandID == nil { message = "Line \(lineNumber): " + message }
                     Console.jsonLine(Line(commandID: commandID, ok: false, session: nil, warnings: nil, replayed: nil,
