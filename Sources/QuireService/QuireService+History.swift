@@ -83,22 +83,24 @@ extension QuireService {
         return entries
     }
 
+    /// What an event changed, field by field. Creation lists nothing (the state after it says it
+    /// all); the last-access time is listed only when nothing else changed (an access).
     static func changes(from a: SessionState?, to b: SessionState?) -> [HistoryEntry.Change] {
-        guard let b else { return [] }
+        guard let a, let b else { return [] }
         func int(_ n: Int) -> JSONValue { .number(Double(n)) }
         var out: [HistoryEntry.Change] = []
-        func diff(_ field: String, _ x: JSONValue?, _ y: JSONValue) {
-            if x != y { out.append(.init(field: field, from: x ?? .null, to: y)) }
+        func diff(_ field: String, _ x: JSONValue, _ y: JSONValue) {
+            if x != y { out.append(.init(field: field, from: x, to: y)) }
         }
-        diff("status", a.map { .string($0.status.rawValue) }, .string(b.status.rawValue))
-        diff("step", a.map { .string($0.step.rawValue) }, .string(b.step.rawValue))
-        diff("progress", a.map { int($0.progress) }, int(b.progress))
-        diff("questions_imported", a.map { int($0.questionsImported) }, int(b.questionsImported))
-        if a != nil {
-            for key in Set(a!.metadata.keys).union(b.metadata.keys).sorted() {
-                diff("metadata.\(key)", a!.metadata[key] ?? .null, b.metadata[key] ?? .null)
-            }
-            diff("last_accessed_at", .string(a!.lastAccessedAt.description), .string(b.lastAccessedAt.description))
+        diff("status", .string(a.status.rawValue), .string(b.status.rawValue))
+        diff("step", .string(a.step.rawValue), .string(b.step.rawValue))
+        diff("progress", int(a.progress), int(b.progress))
+        diff("questions_imported", int(a.questionsImported), int(b.questionsImported))
+        for key in Set(a.metadata.keys).union(b.metadata.keys).sorted() {
+            diff("metadata.\(key)", a.metadata[key] ?? .null, b.metadata[key] ?? .null)
+        }
+        if out.isEmpty {
+            diff("last_accessed_at", .string(a.lastAccessedAt.description), .string(b.lastAccessedAt.description))
         }
         return out
     }

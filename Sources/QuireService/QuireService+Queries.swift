@@ -173,7 +173,8 @@ extension QuireService {
 
     /// Who did what, newest first. A system admin may read everyone's trail; an admin reads
     /// their own (asking for someone else's is refused and recorded).
-    public func audit(_ filter: AuditLog.Filter, actorName: String? = nil, as name: ActorName) throws(QuireError) -> [AuditRow] {
+    public func audit(_ filter: AuditLog.Filter, actorName: String? = nil, ascending: Bool = false,
+                      as name: ActorName) throws(QuireError) -> [AuditRow] {
         let me = try actingUser(name)
         var filter = filter
         if let actorName {
@@ -192,7 +193,7 @@ extension QuireService {
             }
             filter.actor = me.id.rawValue
         }
-        let records = try store.read { db in try AuditLog.query(filter, db) }
+        let records = try store.read { db in try AuditLog.query(filter, ascending: ascending, db) }
         return try auditRows(records)
     }
 

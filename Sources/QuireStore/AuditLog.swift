@@ -15,13 +15,15 @@ public enum AuditLog {
         /// Only `access.denied` events.
         public var deniedOnly = false
         public var commandID: String?
-        /// Only events before this position (paging backwards).
+        /// Only events before this position (paging backwards, newest first).
         public var before: Int64?
+        /// Only events after this position (following the log forwards).
+        public var after: Int64?
         public var limit: Int = 1000
 
         public init(actor: String? = nil, session: SessionID? = nil, types: [String] = [], since: Timestamp? = nil,
                     until: Timestamp? = nil, deniedOnly: Bool = false, commandID: String? = nil, before: Int64? = nil,
-                    limit: Int = 1000) {
+                    after: Int64? = nil, limit: Int = 1000) {
             self.actor = actor
             self.session = session
             self.types = types
@@ -30,12 +32,14 @@ public enum AuditLog {
             self.deniedOnly = deniedOnly
             self.commandID = commandID
             self.before = before
+            self.after = after
             self.limit = limit
         }
     }
 
-    /// Matching events, newest first.
-    public static func query(_ filter: Filter, _ db: Database) throws -> [RecordedEvent] {
+    /// Matching events, newest first (or oldest first with `ascending`, for following the log).
+    public static func query(_ filter: Filter, ascending: Bool = false, _ db: Database) throws -> [RecordedEvent] {
+        let order = ascending ? "ASC" : "DESC"
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let actor = filter.actor {
@@ -70,6 +74,10 @@ public enum AuditLog {
             conditions.append("position < ?")
             arguments.append(before)
         }
+        if let after = filter.after {
+            conditions.append("position > ?")
+            arguments.append(after)
+        }
         let rest = conditions.isEmpty ? "" : " AND " + conditions.joined(separator: " AND ")
         let sql: String
         var all: [any DatabaseValueConvertible] = []
@@ -80,14 +88,14 @@ public enum AuditLog {
                 UNION ALL
                 SELECT \(EventLog.columns) FROM events
                 WHERE type = 'access.denied' AND json_extract(payload, '$.target') = ?\(rest)
-                ORDER BY position DESC LIMIT ?
+                ORDER BY position \(order) LIMIT ?
                 """
             all.append(session.stream)
             all.append(contentsOf: arguments)
             all.append(session.stream)
             all.append(contentsOf: arguments)
         } else {
-            sql = "SELECT \(EventLog.columns) FROM events WHERE 1\(rest) ORDER BY position DESC LIMIT ?"
+            sql = "SELECT \(EventLog.columns) FROM events WHERE 1\(rest) ORDER BY position \(order) LIMIT ?"
             all = arguments
         }
         all.append(filter.limit)

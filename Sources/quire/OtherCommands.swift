@@ -54,53 +54,6 @@ struct Monitor: ParsableCommand {
     }
 }
 
-struct Audit: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Who did what, newest first. Admins see their own actions; system admins see everyone's.")
-    @OptionGroup var options: GlobalOptions
-    @Option(help: ArgumentHelp("Only this actor's events (email, id or system).", valueName: "user")) var actor: String?
-    @Option(help: ArgumentHelp("Only this session's events and the denied attempts on it.", valueName: "id")) var session: String?
-    @Option(help: ArgumentHelp("Only these event types; a prefix such as session. matches a family (repeatable).", valueName: "type"))
-    var type: [String] = []
-    @Option(help: ArgumentHelp("From this time: RFC 3339, or relative like 24h or 7d.", valueName: "time")) var since: String?
-    @Option(help: ArgumentHelp("Up to this time: RFC 3339, or relative like 1h.", valueName: "time")) var until: String?
-    @Flag(help: "Only denied attempts (access.denied).") var denied = false
-    @Option(help: "table, json, jsonl or csv.") var format: Format?
-    @Option(help: "At most this many events.") var limit: Int = 1000
-
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, jsonl, csv }
-
-    func run() throws {
-        try QuireCLI.run {
-            guard limit > 0 else { throw QuireError.usage("--limit must be at least 1.") }
-            let service = try options.openService()
-            let now = service.now
-            let filter = AuditLog.Filter(
-                session: session.map { SessionID($0) }, types: type,
-                since: try since.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--since") },
-                until: try until.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--until") },
-                deniedOnly: denied, limit: limit)
-            let rows = try service.audit(filter, actorName: actor, as: options.actorName)
-            switch format ?? (options.json ? .json : .table) {
-            case .table: Console.out(Render.audit(rows))
-            case .json: Console.json(rows)
-            case .jsonl: rows.forEach { Console.jsonLine($0) }
-            case .csv:
-                Console.out("position,recorded_at,actor_id,actor_email,type,stream,session_id,version,command_id,payload")
-                for r in rows {
-                    Console.out([String(r.position), r.recordedAt, r.actorID, r.actorEmail ?? "", r.type, r.stream, r.sessionID ?? "",
-                                 String(r.version), r.commandID ?? "", r.payload.canonical].map(csvField).joined(separator: ","))
-                }
-            }
-        }
-    }
-
-    func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-}
-
 /// `--since 24h`, `--until 2026-11-24T09:00:00Z`.
 enum TimeArgument {
     static func parse(_ raw: String, now: Timestamp, option: String) throws(QuireError) -> Timestamp {

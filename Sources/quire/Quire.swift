@@ -14,7 +14,7 @@ struct Quire: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, UserCommand.self, SessionCommand.self, Submit.self, Legacy.self, Monitor.self, Audit.self,
-            Rebuild.self, Verify.self, Demo.self,
+            History.self, Replay.self, Explain.self, Export.self, Import.self, Rebuild.self, Verify.self, Demo.self,
         ]
     )
 }
