@@ -22,6 +22,11 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
         public var field: String
         public var from: JSONValue
         public var to: JSONValue
+        public init(field: String, from: JSONValue, to: JSONValue) {
+            self.field = field
+            self.from = from
+            self.to = to
+        }
     }
 
     enum CodingKeys: String, CodingKey {

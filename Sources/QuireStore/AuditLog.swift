@@ -39,6 +39,11 @@ public enum AuditLog {
 
     /// Matching events, newest first (or oldest first with `ascending`, for following the log).
     public static func query(_ filter: Filter, ascending: Bool = false, _ db: Database) throws -> [RecordedEvent] {
+        let (sql, arguments) = statement(filter, ascending: ascending)
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(EventLog.record)
+    }
+
+    static func statement(_ filter: Filter, ascending: Bool) -> (String, StatementArguments) {
         let order = ascending ? "ASC" : "DESC"
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
@@ -99,6 +104,18 @@ public enum AuditLog {
             all = arguments
         }
         all.append(filter.limit)
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(all.map { $0.databaseValue })).map(EventLog.record)
+        return (sql, StatementArguments(all.map { $0.databaseValue }))
+    }
+}
+
+extension AuditLog {
+    /// SQLite's query plan for a filter: the tests assert that every filter is served by an index.
+    public static func plan(_ filter: Filter, _ db: Database) throws -> [String] {
+        var captured: [String] = []
+        let (sql, arguments) = statement(filter, ascending: false)
+        for row in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments) {
+            captured.append(row["detail"])
+        }
+        return captured
     }
 }

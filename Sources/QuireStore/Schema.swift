@@ -71,6 +71,11 @@ enum Schema {
                 """)
         }
 
+        migrator.registerMigration("2-audit-time-index") { db in
+            // audit --since/--until: a range on recorded_at instead of a scan of the log.
+            try db.execute(sql: "CREATE INDEX events_by_time ON events(recorded_at)")
+        }
+
         try writer.write { db in
             if try migrator.hasBeenSuperseded(db) {
                 throw QuireError.internal("This database was written by a newer version of quire; upgrade quire to open it.")
