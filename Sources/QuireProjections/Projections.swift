@@ -91,12 +91,75 @@ public struct Projections: Sendable {
     /// Reports rebuild progress: events done and the total.
     public typealias RebuildProgress = @Sendable (_ done: Int64, _ total: Int64) -> Void
 
-    /// Rebuilds the named projections from the whole log in one transaction: readers keep seeing
-    /// the old tables until it commits, and a rebuild that fails or is killed half-way leaves the
-    /// old projections in place. The log is streamed, so memory stays flat.
+    /// Rebuilds the named projections from the whole log, safely:
+    ///
+    /// 1. the new tables are built in a shadow database file next to the live one, from a
+    ///    snapshot of the log, without holding the write lock (other writers go on);
+    /// 2. one short transaction on the live database applies what was committed meanwhile and
+    ///    swaps the shadow tables in.
+    ///
+    /// Readers see the old tables until the swap commits; a rebuild that fails or is killed at
+    /// any point leaves the old projections serving. The log is streamed, so memory stays flat.
     public func rebuild(_ names: [String]? = nil, _ store: EventStore, progress: RebuildProgress? = nil) throws(QuireError) {
         let chosen = names.map { n in projectors.filter { n.contains($0.name) } } ?? projectors
         guard !chosen.isEmpty else { return }
+        guard let livePath = store.path else {
+            try rebuildInPlace(chosen, store, progress: progress)
+            return
+        }
+        let shadowPath = livePath + "-rebuild"
+        Self.removeShadow(shadowPath)
+        defer { Self.removeShadow(shadowPath) }
+        let shadow = try EventStore(path: shadowPath, options: .init(durability: .off, create: true))
+        // 1. Build from a snapshot, outside the live write lock.
+        var built: Int64 = try store.read { live in
+            try shadow.write { target in
+                try Self.createCheckpointTable(target)
+                for p in chosen { try p.createTables(target) }
+                let total = try EventLog.tip(live).position
+                var last: Int64 = 0
+                try EventLog.forEach(live) { record in
+                    let event = try record.decoded()
+                    for p in chosen { try p.apply(event, record, target) }
+                    last = record.position
+                    if last % 5000 == 0 { progress?(last, total) }
+                }
+                return last
+            }
+        }
+        // 2. Catch up and swap in one transaction: SQLite cannot ATTACH inside a transaction, so
+        //    attach first, on the writer connection.
+        try store.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS shadow", arguments: [shadowPath])
+            defer { try? db.execute(sql: "DETACH DATABASE shadow") }
+            try db.inTransaction(.immediate) {
+                try Self.createCheckpointTable(db)
+                for p in chosen {
+                    // Unqualified names resolve to main first, so the projector's own DDL
+                    // recreates its tables and indexes in the live database.
+                    for table in p.tables { try db.execute(sql: "DROP TABLE IF EXISTS main.\(table.name)") }
+                    try p.createTables(db)
+                    for table in p.tables {
+                        try db.execute(sql: "INSERT INTO main.\(table.name) SELECT * FROM shadow.\(table.name)")
+                    }
+                }
+                // What was committed while the shadow was being built is folded in here, on the
+                // swapped-in tables. (BEGIN IMMEDIATE also locks the attached shadow, so it cannot
+                // be written from its own connection any more.)
+                for record in try EventLog.read(after: built, db) {
+                    let event = try record.decoded()
+                    for p in chosen { try p.apply(event, record, db) }
+                    built = record.position
+                }
+                for p in chosen { try Self.setCheckpoint(p, position: built, db) }
+                return .commit
+            }
+        }
+        progress?(built, built)
+    }
+
+    /// For in-memory databases (replay): everything in one transaction.
+    func rebuildInPlace(_ chosen: [any Projector], _ store: EventStore, progress: RebuildProgress?) throws(QuireError) {
         try store.write { db in
             try Self.createCheckpointTable(db)
             for p in chosen {
@@ -114,6 +177,10 @@ public struct Projections: Sendable {
             for p in chosen { try Self.setCheckpoint(p, position: last, db) }
             progress?(last, total)
         }
+    }
+
+    static func removeShadow(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     // MARK: - Replay

@@ -28,7 +28,8 @@ public struct EventStore: Sendable {
         }
     }
 
-    public enum Durability: String, Sendable { case full = "FULL", normal = "NORMAL" }
+    /// `off` is only for scratch databases quire throws away (the shadow of a rebuild).
+    public enum Durability: String, Sendable { case full = "FULL", normal = "NORMAL", off = "OFF" }
 
     /// Opens (and migrates) the database at `path`.
     ///

@@ -180,6 +180,26 @@ struct ProjectionTests {
         #expect(try snapshot(store) == before)
     }
 
+    @Test func writersGoOnDuringARebuildAndNothingTheyCommitIsLost() throws {
+        let store = try tempStore()
+        var workload = RandomWorkload(seed: 13)
+        try workload.run(400, on: store)
+        let done = DispatchSemaphore(value: 0)
+        let failure = LockedBox<String?>(nil)
+        DispatchQueue.global().async {
+            do { try Projections.core.rebuild(nil, store) } catch { failure.value = "\(error)" }
+            done.signal()
+        }
+        try workload.run(100, on: store)
+        done.wait()
+        #expect(failure.value == nil)
+        let head = try store.read { db in try EventLog.count(db) }
+        #expect(head == 500)
+        #expect(try Projections.core.drift(store) == [])
+        #expect(try store.read { db in try Projections.checkpoints(db) }.allSatisfy { $0.position == head })
+        #expect(!FileManager.default.fileExists(atPath: store.path! + "-rebuild"))
+    }
+
     @Test func replayUntilAPositionShowsTheStateAsOfThen() throws {
         let store = try tempStore()
         var workload = RandomWorkload(seed: 3)
@@ -217,5 +237,16 @@ struct ProjectionTests {
             let monitor = try Row.fetchAll(db, sql: "SELECT v.status FROM monitor_sessions m JOIN session_views v USING (session_id)")
             #expect(monitor.allSatisfy { $0[0] as String == "in_progress" })
         }
+    }
+}
+
+final class LockedBox<T>: @unchecked Sendable {
+    // @unchecked: every access holds the lock.
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }
