@@ -1,30 +1,27 @@
 import Foundation
 
-/// The id of a registered user: the web app's user id (a JWT's `sub`), normally a lowercase UUID.
-public struct UserID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
-    public var stream: String { "user-\(rawValue)" }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+/// What distinguishes one kind of id from another: the prefix of its stream's name.
+public protocol IDKind: Sendable {
+    static var streamPrefix: String { get }
 }
 
+public enum UserKind: IDKind { public static let streamPrefix = "user-" }
+public enum SessionKind: IDKind { public static let streamPrefix = "session-" }
+
+/// The id of a registered user: the web app's user id (a JWT's `sub`), normally a lowercase UUID.
+public typealias UserID = ID<UserKind>
 /// The id of an import session, normally a lowercase UUID (legacy rows keep the old table's id).
-public struct SessionID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+public typealias SessionID = ID<SessionKind>
+
+/// A typed id, so a user id can never be passed where a session id is expected. Encoded as a
+/// plain JSON string.
+public struct ID<Kind: IDKind>: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
-    public var stream: String { "session-\(rawValue)" }
+    /// The stream its events go to: `user-<id>` or `session-<id>`.
+    public var stream: String { Kind.streamPrefix + rawValue }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
     public init(from decoder: any Decoder) throws {
