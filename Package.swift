@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "quire", targets: ["quire"]),
+        .executable(name: "quire-bench", targets: ["quire-bench"]),
     ],
     dependencies: [
         // SQLite over the system libsqlite3: the event log and the projections.
@@ -59,6 +60,16 @@ let package = Package(
             dependencies: [
                 "QuireCore", "QuireService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks (tools/bench): quire against bare SQLite in the same run.
+        .executableTarget(
+            name: "quire-bench",
+            dependencies: [
+                "QuireCore", "QuireStore", "QuireProjections", "QuireService",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -83,6 +83,14 @@ public struct AuthorizationProjector: Projector {
         try Row.fetchAll(db, sql: "SELECT * FROM auth_users ORDER BY email").map(user)
     }
 
+    /// Several users by id, in one query.
+    public static func users(_ ids: [UserID], _ db: Database) throws -> [UserState] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM auth_users WHERE user_id IN (\(marks))",
+                                arguments: StatementArguments(ids.map(\.rawValue))).map(user)
+    }
+
     public static func activeSystemAdmins(_ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM auth_users WHERE role = 'system_admin' AND active = 1")) ?? 0
     }

@@ -110,14 +110,11 @@ extension QuireService {
         return out
     }
 
+    /// The emails of the events' actors, in one query.
     func emails(for records: [RecordedEvent]) throws(QuireError) -> [String: String] {
-        let ids = Set(records.map(\.actor))
+        let ids = Set(records.map(\.actor)).filter { $0 != "system" }.map { UserID($0) }
         return try store.read { db in
-            var map: [String: String] = [:]
-            for id in ids where id != "system" {
-                if let u = try AuthorizationProjector.user(id: UserID(id), db) { map[id] = u.email }
-            }
-            return map
+            Dictionary(try AuthorizationProjector.users(ids, db).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
         }
     }
 

@@ -98,21 +98,15 @@ extension QuireService {
     /// and thrown as the `forbidden` error.
     @discardableResult
     public func authorize(_ query: Query, as name: ActorName) throws(QuireError) -> UserState {
-        let now = clock()
-        let refusal: QuireError? = try store.write { db in
-            let actor = try resolve(name, db)
-            switch try Decider.authorize(query, Facts(actor: actor)) {
-            case .accepted: return nil
-            case .denied(let denial, let error):
-                let event = Event.accessDenied(denial)
-                let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: Identifier.newUUID(), recordedAt: now)
-                let appended = try EventLog.append([NewEvent(event)], envelope: envelope, db)
-                try projections.apply(Array(zip(appended, [event])), db)
-                return error
-            }
+        // Decide on a read snapshot: an allowed query never takes the write lock.
+        let decision = try store.read { db in try Decider.authorize(query, Facts(actor: try resolve(name, db))) }
+        switch decision {
+        case .accepted:
+            return try actingUser(name)
+        case .denied(let denial, let error):
+            try recordDenial(denial, as: name)
+            throw error
         }
-        if let refusal { throw refusal }
-        return try actingUser(name)
     }
 
     // MARK: - Sessions
@@ -199,14 +193,7 @@ extension QuireService {
 
     func auditRows(_ records: [RecordedEvent]) throws(QuireError) -> [AuditRow] {
         // One query for all the actors' emails, not one per row.
-        let actorIDs = Set(records.map(\.actor)).filter { $0 != "system" }
-        let emails: [String: String] = try store.read { db in
-            var map: [String: String] = [:]
-            for user in try AuthorizationProjector.users(db) where actorIDs.contains(user.id.rawValue) {
-                map[user.id.rawValue] = user.email
-            }
-            return map
-        }
+        let emails = try emails(for: records)
         return records.map { r in
             let payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
             let event = try? r.decoded()

@@ -1,0 +1,240 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import QuireCore
+import QuireProjections
+import QuireService
+import QuireStore
+
+enum Benchmarks {
+    static let ops = ActorName.named("ops@bench.example")
+
+    /// A fresh service with a system admin and ten admins.
+    static func freshService(_ label: String) throws -> (QuireService, String) {
+        let path = temporaryDirectory(label) + "/q.sqlite"
+        let service = try QuireService.open(path: path, options: .init(create: true))
+        _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@bench.example", role: .systemAdmin))), as: .system)
+        for u in 0..<10 {
+            _ = try service.handle(.command(.registerUser(RegisterUser(email: "a\(u)@bench.example", role: .admin))), as: ops)
+        }
+        return (service, path)
+    }
+
+    // MARK: - Durable command rate
+
+    /// Commands through the real handler, one transaction each, synchronous=FULL: cycles of
+    /// create, access, update, update, complete — against bare SQLite doing the same writes.
+    static func durableCommands(_ n: Int) throws -> Figure {
+        let (service, _) = try freshService("commands")
+        let cycles = max(n / 5, 1)
+        let papers = (0..<cycles).map(SyntheticLog.paper)
+        var done = 0
+        let quireSeconds = try Clock.seconds {
+            for c in 0..<cycles {
+                let actor = ActorName.named("a\(c % 10)@bench.example")
+                let created = try service.handle(.createSession(name: nil, paper: .bytes(fileName: "p\(c).json", data: papers[c]), allowDuplicate: false), as: actor)
+                let id = SessionID(created.session!.id)
+                _ = try service.handle(.command(.accessSession(id)), as: actor)
+                _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, step: .questions, progress: 50))), as: actor)
+                _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, progress: 90, questionsImported: 8))), as: actor)
+                _ = try service.handle(.command(.completeSession(CompleteSession(sessionID: id))), as: actor)
+                done += 5
+            }
+        }
+        let quireRate = Double(done) / quireSeconds
+        let bareRate = try bareCommands(cycles: cycles, papers: papers)
+        return Figure(name: "durable command rate", quire: quireRate, baseline: bareRate, unit: "commands/s",
+                      ratio: quireRate / bareRate, target: ">= 0.7",
+                      note: "baseline: bare SQLite writing the same event, projection, checkpoint and idempotency rows, one transaction each, synchronous=FULL")
+    }
+
+    /// The same writes as the handler makes per command, through plain prepared statements.
+    static func bareCommands(cycles: Int, papers: [Data]) throws -> Double {
+        let path = temporaryDirectory("bare") + "/q.sqlite"
+        do {  // quire's own schema, so both write into identical tables, indexes and triggers
+            let store = try EventStore(path: path, options: .init(create: true))
+            try Projections.core.prepare(store)
+        }
+        let db = BareSQLite(path: path)
+        let hash = Data(repeating: 7, count: 32)
+        var position: Int64 = 0
+        let now = Timestamp.now().description
+        func event(_ stream: String, _ version: Int, _ type: String, _ payload: String, _ command: String) {
+            position += 1
+            db.run("INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id, recorded_at, payload, prev_hash, hash) VALUES (?,?,?,?,1,?,?,?,?,?,?,?)",
+                   [.int(position), .text(stream), .int(Int64(version)), .text(type), .text(UUID().uuidString), .text("a1"), .text(command),
+                    .text(now), .text(payload), .blob(hash), .blob(hash)])
+        }
+        func checkpoints() {
+            for name in ["authorization", "session_views", "duplicates", "monitor"] {
+                db.run("INSERT INTO projection_checkpoints(name, code_version, position) VALUES (?, 1, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position",
+                       [.text(name), .int(position)])
+            }
+        }
+        func view(_ id: String, _ status: String, _ version: Int) {
+            db.run("INSERT OR REPLACE INTO session_views VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   [.text(id), .text("a1"), .text("Paper"), .text("p.json"), .text(String(repeating: "a", count: 64)), .int(10),
+                    .text("{\"code\":\"B1/1\",\"subject\":\"Mathematics\",\"year\":2024}"), .text("B1/1"), .text(String(repeating: "b", count: 64)),
+                    .text(status), .text("questions"), .int(50), .int(8), .text("{}"), .int(Int64(version)), .text(now), .text(now), .text(now)])
+        }
+        func command(_ id: String) {
+            db.run("INSERT INTO commands(command_id, fingerprint, actor, outcome, first_position, recorded_at) VALUES (?,?,?,?,?,?)",
+                   [.text(id), .text(String(repeating: "f", count: 64)), .text("a1"), .text(String(repeating: "x", count: 700)), .int(position), .text(now)])
+        }
+        let seconds = Clock.seconds {
+            for c in 0..<cycles {
+                let id = UUID().uuidString.lowercased()
+                let stream = "session-" + id
+                // create
+                db.exec("BEGIN IMMEDIATE")
+                db.run("INSERT OR IGNORE INTO blobs(hash, size, content, stored_at) VALUES (?,?,?,?)",
+                       [.text(UUID().uuidString), .int(Int64(papers[c].count)), .blob(papers[c]), .text(now)])
+                event(stream, 1, "session.created", String(repeating: "p", count: 420), UUID().uuidString)
+                db.run("INSERT INTO auth_sessions(session_id, owner_id, status) VALUES (?,?,?)", [.text(id), .text("a1"), .text("in_progress")])
+                view(id, "in_progress", 1)
+                db.run("INSERT INTO duplicate_index(owner_id, json_hash, session_id, created_at) VALUES (?,?,?,?)",
+                       [.text("a1"), .text(UUID().uuidString), .text(id), .text(now)])
+                db.run("INSERT INTO monitor_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       [.text(id), .text("a1"), .text("a1@bench.example"), .text("Paper"), .text("p.json"), .text("upload"), .int(0), .int(10), .int(0),
+                        .text(String(repeating: "a", count: 64)), .text(now), .text(now), .text(now), .int(1)])
+                checkpoints()
+                command(UUID().uuidString)
+                db.exec("COMMIT")
+                // access, update, update
+                for v in 2...4 {
+                    db.exec("BEGIN IMMEDIATE")
+                    event(stream, v, v == 2 ? "session.accessed" : "session.updated", String(repeating: "p", count: 90), UUID().uuidString)
+                    view(id, "in_progress", v)
+                    db.run("UPDATE monitor_sessions SET progress = ?, last_accessed_at = ?, version = ? WHERE session_id = ?",
+                           [.int(50), .text(now), .int(Int64(v)), .text(id)])
+                    checkpoints()
+                    command(UUID().uuidString)
+                    db.exec("COMMIT")
+                }
+                // complete
+                db.exec("BEGIN IMMEDIATE")
+                event(stream, 5, "session.completed", String(repeating: "p", count: 80), UUID().uuidString)
+                db.run("UPDATE auth_sessions SET status = 'completed' WHERE session_id = ?", [.text(id)])
+                view(id, "completed", 5)
+                db.run("DELETE FROM monitor_sessions WHERE session_id = ?", [.text(id)])
+                checkpoints()
+                command(UUID().uuidString)
+                db.exec("COMMIT")
+            }
+        }
+        return Double(cycles * 5) / seconds
+    }
+
+    // MARK: - Batch append
+
+    /// Appending a batch of events in one transaction, hash chain included, against bare SQLite
+    /// inserting the same rows in one transaction.
+    static func batchAppend(_ n: Int) throws -> Figure {
+        let log = SyntheticLog.sized(events: n)
+        var events: [Event] = []
+        var i = 0
+        while events.count < n {
+            events += log.sessionEvents(i)
+            i += 1
+        }
+        events = Array(events.prefix(n))
+        let path = temporaryDirectory("append") + "/q.sqlite"
+        let store = try EventStore(path: path, options: .init(create: true))
+        let envelope = Envelope(actor: .user(log.userID(1)), commandID: nil, recordedAt: Timestamp.now())
+        var rows: [RecordedEvent] = []
+        let quireSeconds = try Clock.seconds {
+            rows = try store.write { db in try EventLog.append(events.map { NewEvent($0) }, envelope: envelope, db) }
+        }
+        let barePath = temporaryDirectory("append-bare") + "/q.sqlite"
+        _ = try EventStore(path: barePath, options: .init(create: true))
+        let db = BareSQLite(path: barePath)
+        let bareSeconds = Clock.seconds {
+            db.exec("BEGIN IMMEDIATE")
+            for e in rows {
+                db.run("INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id, recorded_at, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       [.int(e.position), .text(e.stream), .int(Int64(e.version)), .text(e.type), .int(Int64(e.schema)), .text(e.eventID),
+                        .text(e.actor), e.commandID.map { .text($0) } ?? .null, .text(e.recordedAt), .text(e.payload), .blob(e.prevHash), .blob(e.hash)])
+            }
+            db.exec("COMMIT")
+        }
+        let quireRate = Double(n) / quireSeconds, bareRate = Double(n) / bareSeconds
+        return Figure(name: "batch append", quire: quireRate, baseline: bareRate, unit: "events/s", ratio: quireRate / bareRate,
+                      target: ">= 0.7", note: "one transaction of \(n) events; quire encodes, checks versions and chains; baseline inserts the finished rows")
+    }
+
+    // MARK: - A large log
+
+    /// Writes the synthetic log's events (no projections) in batches, then the projections are
+    /// built by a rebuild: the rebuild benchmark.
+    static func generate(_ log: SyntheticLog, into store: EventStore, from startSession: Int = 0, users: Bool = true) throws {
+        if users {
+            let events = log.userEvents()
+            try store.write { db in
+                _ = try EventLog.append(events.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: log.start), db)
+            }
+        }
+        var s = startSession
+        let batch = 2000
+        while s < log.sessions {
+            let end = min(s + batch, log.sessions)
+            try store.write { db in
+                for i in s..<end {
+                    let owner = log.userID(log.owner(ofSession: i))
+                    // Spread the sessions over 30 days so that recency and staleness vary.
+                    let at = log.start.adding(milliseconds: Int64(i) * 12_000)
+                    _ = try EventLog.append(log.sessionEvents(i).map { NewEvent($0) },
+                                            envelope: Envelope(actor: .user(owner), commandID: nil, recordedAt: at), db)
+                }
+            }
+            s = end
+        }
+    }
+
+    /// Rebuilding every projection from the log, against a bare scan that decodes every payload
+    /// with the same JSON decoder.
+    static func rebuild(path: String, store: EventStore, events: Int64) throws -> Figure {
+        let seconds = try Clock.seconds { try Projections.core.rebuild(nil, store) }
+        let db = BareSQLite(path: path)
+        var decoded = 0
+        let scanSeconds = Clock.seconds {
+            db.scanRows("SELECT type, schema, payload FROM events ORDER BY position") { row in
+                let type = String(cString: sqlite3_column_text(row, 0))
+                let schema = Int(sqlite3_column_int(row, 1))
+                let payload = Data(bytes: sqlite3_column_blob(row, 2), count: Int(sqlite3_column_bytes(row, 2)))
+                if (try? Event.decode(type: type, schema: schema, payload: payload)) != nil { decoded += 1 }
+            }
+        }
+        precondition(Int64(decoded) == events, "the scan decoded \(decoded) of \(events) events")
+        let rate = Double(events) / seconds, scanRate = Double(events) / scanSeconds
+        return Figure(name: "rebuild (all projections)", quire: rate, baseline: scanRate, unit: "events/s", ratio: rate / scanRate,
+                      target: ">= 0.5", note: "\(events) events; baseline: a bare sequential scan decoding every payload with Event.decode")
+    }
+
+    // MARK: - Queries
+
+    static func queries(_ service: QuireService, log: SyntheticLog, label: String, samples: Int) throws -> [Figure] {
+        var rng = SystemRandomNumberGenerator()
+        func user() -> Int { Int.random(in: 1..<log.users, using: &rng) }
+        func time(_ body: () throws -> Void) rethrows -> [Double] {
+            try (0..<samples).map { _ in try Clock.seconds(body) }
+        }
+        let list = try time { _ = try service.sessions(as: .named(log.userID(user()).rawValue)) }
+        let resume = try time {
+            _ = try service.store.read { db in try SessionViewsProjector.mostRecentInProgress(of: log.userID(user()), db) }
+        }
+        let monitor = try time { _ = try service.monitor(as: .named(log.userID(0).rawValue), limit: 50) }
+        let byActor = try time {
+            _ = try service.audit(AuditLog.Filter(limit: 100), actorName: log.userID(user()).rawValue, as: .named(log.userID(0).rawValue))
+        }
+        let bySession = try time {
+            _ = try service.audit(AuditLog.Filter(session: log.sessionID(Int.random(in: 0..<log.sessions, using: &rng)), limit: 100),
+                                  as: .named(log.userID(0).rawValue))
+        }
+        return [("session list", list), ("resume", resume), ("monitor first page", monitor), ("audit by actor", byActor),
+                ("audit by session", bySession)].map { name, samples in
+            let p = percentiles(samples)
+            return Figure(name: "\(name) @\(label)", quire: p.p99, baseline: nil, unit: "ms p99", ratio: nil, target: "p99 < 5 ms",
+                          note: String(format: "p50 %.3f ms", p.p50))
+        }
+    }
+}
