@@ -480,6 +480,26 @@ import Testing
         #expect(!(unknown["reason"] as? String ?? "").isEmpty)
     }
 
+    /// An admin may explain their own commands, a refused one too; but a refusal on someone
+    /// else's session must not tell them what `session show` would not: that it exists, whose it
+    /// is, or its status (DESIGN §4: exit 66 means "no such session (also: not yours)").
+    @Test func explainingOnesOwnRefusedAttemptDoesNotRevealTheSessionsOwner() throws {
+        let box = try Sandbox()
+        let w = try world(box)
+        let own = try box.run("explain", "b-peek", "--json", as: b)
+        #expect(own.status == 0, "\(own)")
+        let facts = own.object["facts"] as? [String: Any] ?? [:]
+        for leaked in ["session_owner", "session_owner_email", "session_status"] {
+            #expect(facts[leaked] == nil, "explain tells B \(leaked) = \(facts[leaked] ?? "")")
+        }
+        let text = try box.run("explain", "b-peek", as: b)
+        let ownerID = try #require(w.ids[a])
+        #expect(!text.stdout.contains(a) && !text.stdout.contains(ownerID), "\(text)")
+        // Another user's command stays theirs to explain.
+        let others = try box.run("explain", "a-update", as: b)
+        #expect(others.status == 77 && others.stdout.isEmpty, "\(others)")
+    }
+
     // MARK: - export and import
 
     func sqlite(_ db: String, _ sql: String, in box: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) throws -> Data {
