@@ -145,11 +145,13 @@ extension QuireService {
             throw .forbidden("Only a system admin may explain other users' commands.")
         }
         let rows = try auditRows(records)
-        guard let first = records.first else {
-            return Explanation(commandID: commandID, outcome: "unknown", events: [],
+        let unknown = Explanation(commandID: commandID, outcome: "unknown", events: [],
                                reason: "No event carries this command id: it was never submitted, or it was refused before anything was appended (invalid input, a rule such as a duplicate, an unknown user), which quire does not record.",
                                facts: nil)
-        }
+        guard let first = records.first else { return unknown }
+        // An admin's own refused attempt on someone else's session is answered as if nothing
+        // were recorded: anything more would tell them the session exists.
+        if me.role != .systemAdmin, first.type == "access.denied" { return unknown }
         guard case .accessDenied(let denial) = try first.decoded() else {
             return Explanation(commandID: commandID, outcome: "accepted", events: rows, reason: nil, facts: nil)
         }

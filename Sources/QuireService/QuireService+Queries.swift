@@ -187,6 +187,11 @@ extension QuireService {
             }
             filter.actor = me.id.rawValue
         }
+        if me.role != .systemAdmin {
+            // An admin's own refused attempt on someone else's session stays out of their trail:
+            // it would tell them that the session they reached for exists. (System admins see it.)
+            filter.hideOwnershipDenials = true
+        }
         let records = try store.read { db in try AuditLog.query(filter, ascending: ascending, db) }
         return try auditRows(records)
     }

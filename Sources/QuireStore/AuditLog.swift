@@ -19,6 +19,8 @@ public enum AuditLog {
         public var before: Int64?
         /// Only events after this position (following the log forwards).
         public var after: Int64?
+        /// Leave out `access.denied` events for someone else's session (an admin's own trail).
+        public var hideOwnershipDenials = false
         public var limit: Int = 1000
 
         public init(actor: String? = nil, session: SessionID? = nil, types: [String] = [], since: Timestamp? = nil,
@@ -53,6 +55,9 @@ public enum AuditLog {
         }
         if filter.deniedOnly {
             conditions.append("type = 'access.denied'")
+        }
+        if filter.hideOwnershipDenials {
+            conditions.append("NOT (type = 'access.denied' AND json_extract(payload, '$.reason') = 'not_owner')")
         }
         if !filter.types.isEmpty {
             // A prefix match that SQLite can serve from the (type, position) index: type >= p AND type < p + U+FFFF.

@@ -87,6 +87,9 @@ struct CommandHandlerTests {
         #expect(code { _ = try f.service.handle(.command(.updateSession(UpdateSession(sessionID: SessionID(s.id), progress: 5))),
                                                 as: Fixture.bob, commandID: "bob-try") } == .notFound)
         #expect(try f.eventCount() == count + 1)
+        // Bob's own trail does not show the refusal: that would tell him the session exists.
+        #expect(try f.service.audit(AuditLog.Filter(), as: Fixture.bob).allSatisfy { $0.type != "access.denied" })
+        #expect(try f.service.explain("bob-try", as: Fixture.bob).outcome == "unknown")
         // Alice's session did not change.
         #expect(try f.service.sessions(as: Fixture.alice).first?.version == s.version)
     }
