@@ -43,12 +43,37 @@ public struct SessionViewsProjector: Projector {
     }
 
     public func apply(_ event: Event, _ record: RecordedEvent, _ db: Database) throws {
-        // access.denied names a session as its target but does not change it.
-        if case .accessDenied = event { return }
-        guard let id = event.sessionID else { return }
-        let before = try Self.state(id, db)
-        guard let after = SessionState.evolve(before, event, version: record.version, at: record.timestamp) else { return }
-        try Self.save(after, db)
+        let at = record.recordedAt, version = record.version
+        switch event {
+        case .accessDenied, .userRegistered, .userRoleChanged, .userDeactivated:
+            return  // access.denied names a session as its target but does not change it
+        // The frequent events touch a few columns in place; they mirror `SessionState.evolve`
+        // exactly (the projection tests check the view against the fold of every stream).
+        case .sessionAccessed(let e):
+            try db.cachedStatement(sql: "UPDATE session_views SET version = ?, last_accessed_at = ? WHERE session_id = ?")
+                .execute(arguments: [version, at, e.sessionID.rawValue])
+        case .sessionUpdated(let e) where e.metadata == nil:
+            try db.cachedStatement(sql: """
+                UPDATE session_views SET step = COALESCE(?, step), progress = COALESCE(?, progress),
+                    questions_imported = COALESCE(?, questions_imported), version = ?, updated_at = ?, last_accessed_at = ?
+                WHERE session_id = ?
+                """).execute(arguments: [e.step?.rawValue, e.progress, e.questionsImported, version, at, at, e.sessionID.rawValue])
+        case .sessionCompleted(let e):
+            try db.cachedStatement(sql: """
+                UPDATE session_views SET status = 'completed', questions_imported = ?, progress = 100, version = ?,
+                    updated_at = ?, last_accessed_at = ?
+                WHERE session_id = ?
+                """).execute(arguments: [e.questionsImported, version, at, at, e.sessionID.rawValue])
+        case .sessionDeleted(let e):
+            try db.cachedStatement(sql: "UPDATE session_views SET status = 'deleted', version = ?, updated_at = ? WHERE session_id = ?")
+                .execute(arguments: [version, at, e.sessionID.rawValue])
+        case .sessionCreated, .sessionUpdated:
+            // Creation and metadata merges go through the fold itself.
+            guard let id = event.sessionID else { return }
+            let before = try Self.state(id, db)
+            guard let after = SessionState.evolve(before, event, version: version, at: record.timestamp) else { return }
+            try Self.save(after, db)
+        }
     }
 
     static func save(_ s: SessionState, _ db: Database) throws {
