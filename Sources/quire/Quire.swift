@@ -14,7 +14,7 @@ struct Quire: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, UserCommand.self, SessionCommand.self, Submit.self, Legacy.self, Monitor.self, Audit.self,
-            Rebuild.self, Verify.self, Demo.self,
+            Rebuild.self, Verify.self, Demo.self, Serve.self, TokenCommand.self,
         ]
     )
 }
