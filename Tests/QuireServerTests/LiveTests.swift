@@ -208,7 +208,7 @@ struct LiveTests {
             // Declare 50 MiB, send one byte: the answer must come without the rest.
             let head = "POST /v1/sessions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: \(50 * 1024 * 1024)\r\n\r\n{"
-            let answer = try await Blocking.exchange(port: port, send: head)
+            let answer = try await RawHTTP.exchange(port: port, send: head)
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
             #expect(answer.contains("too_large"))
             #expect(try f.service.sessions(as: .named(ServerFixture.alice)).isEmpty)

@@ -5,7 +5,7 @@ import Glibc
 
 /// A bare HTTP/1.1 exchange over a loopback socket, for requests no HTTP client would send (a
 /// Content-Length that the body never fills).
-enum Blocking {
+enum RawHTTP {
     static func exchange(port: Int, send text: String, timeoutSeconds: Int = 10) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
