@@ -1,0 +1,61 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The service's metrics, in a registry of its own (not the process-wide `MetricsSystem`, so that
+/// several applications in one test process keep separate counts), served as Prometheus text.
+///
+/// - `quire_commands_total{type, outcome}`: commands handled, by type and `ok` or error code;
+/// - `quire_append_duration_seconds`: how long one transaction (one group commit) took;
+/// - `quire_batch_size`: commands per transaction; `quire_batch_size_max`: the largest so far;
+/// - `quire_open_streams`: event streams open now.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let appendLatency: CoreMetrics.Timer
+    private let batchSize: Recorder
+    private let largestBatch: CoreMetrics.Gauge
+    private let openStreams: CoreMetrics.Gauge
+    private let state = Mutex(State())
+
+    private struct State {
+        var largestBatch = 0
+        var openStreams = 0
+    }
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets["quire_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+        factory.durationHistogramBuckets["quire_append_duration_seconds"] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        self.factory = factory
+        appendLatency = CoreMetrics.Timer(label: "quire_append_duration_seconds", dimensions: [], factory: factory)
+        batchSize = Recorder(label: "quire_batch_size", dimensions: [], aggregate: true, factory: factory)
+        largestBatch = CoreMetrics.Gauge(label: "quire_batch_size_max", dimensions: [], factory: factory)
+        openStreams = CoreMetrics.Gauge(label: "quire_open_streams", dimensions: [], factory: factory)
+    }
+
+    /// One command's result; `outcome` is `ok` or the error's code.
+    func command(type: String, outcome: String) {
+        Counter(label: "quire_commands_total", dimensions: [("type", type), ("outcome", outcome)], factory: factory).increment()
+    }
+
+    func transaction(commands: Int, duration: Duration) {
+        appendLatency.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        batchSize.record(commands)
+        let largest = state.withLock { s in
+            s.largestBatch = max(s.largestBatch, commands)
+            return s.largestBatch
+        }
+        largestBatch.record(largest)
+    }
+
+    func streamOpened() { openStreams.record(state.withLock { s in s.openStreams += 1; return s.openStreams }) }
+    func streamClosed() { openStreams.record(state.withLock { s in s.openStreams -= 1; return s.openStreams }) }
+
+    /// Prometheus text exposition format.
+    func render() -> String { registry.emitToString() }
+}
