@@ -57,11 +57,7 @@ struct Monitor: ParsableCommand {
 /// `--since 24h`, `--until 2026-11-24T09:00:00Z`.
 enum TimeArgument {
     static func parse(_ raw: String, now: Timestamp, option: String) throws(QuireError) -> Timestamp {
-        if let t = Timestamp(rfc3339: raw) { return t }
-        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
-        if let unit = raw.last, let scale = units[unit], let n = Int64(raw.dropLast()), n >= 0, n < 1_000_000 {
-            return now.adding(milliseconds: -n * scale)
-        }
+        if let t = Timestamp.parse(raw, before: now) { return t }
         throw .usage("\(option) takes an RFC 3339 time (2026-11-25T09:00:00Z) or a duration ago (30m, 24h, 7d), not '\(raw)'.")
     }
 }

@@ -17,14 +17,38 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "One transaction per command instead of group commit (for benchmarks).") var noGroupCommit = false
+    @Flag(help: "Build the demo database first (quire demo), serve it, and print a token for each demo user.") var demo = false
 
     func run() async throws {
         try await QuireCLI.runAsync {
             guard (0...65535).contains(port) else { throw QuireError.usage("--port must be from 0 to 65535.") }
-            let secret = try Secret.jwt()
-            let service = try options.openService()
+            var secret: String
+            var service: QuireService
+            if demo {
+                let path = options.db ?? "quire-demo.sqlite"
+                let tour = try Demo.parse(["--db", path])
+                try tour.run()
+                service = try QuireService.open(path: path, options: options.storeOptions, paperLimit: options.paperLimit)
+                if let given = ProcessInfo.processInfo.environment["QUIRE_JWT_SECRET"], !given.isEmpty {
+                    secret = given
+                } else {
+                    // Said out loud, not a silent default: this secret lives only as long as this demo server.
+                    secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+                    Console.out("\nQUIRE_JWT_SECRET is not set, so this demo server signs its tokens with a fresh random secret.")
+                }
+                Console.out("\nTokens for the demo users (valid 8 hours):")
+                for email in [Demo.ops, Demo.alice, Demo.bob] {
+                    guard let user = try service.user(named: email) else { continue }
+                    let token = try await TokenAuthority(secret: secret).issue(for: user.id, ttl: 8 * 3600)
+                    Console.out("  \(email): \(token)")
+                }
+                Console.out("Try: curl -s -H \"Authorization: Bearer <alice's token>\" http://\(host):\(port)/v1/sessions\n")
+            } else {
+                secret = try Secret.jwt()
+                service = try options.openService()
+            }
             let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit)
-            FileHandle.standardError.write(Data("quire: serving \(options.databasePath) on http://\(host):\(port)\n".utf8))
+            FileHandle.standardError.write(Data("quire: serving \(service.store.path ?? options.databasePath) on http://\(host):\(port)\n".utf8))
             try await runServer(service: service, configuration: configuration)
         }
     }
