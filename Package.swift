@@ -94,9 +94,10 @@ let package = Package(
         .executableTarget(
             name: "quire-bench",
             dependencies: [
-                "QuireCore", "QuireStore", "QuireProjections", "QuireService",
+                "QuireCore", "QuireStore", "QuireProjections", "QuireService", "QuireServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

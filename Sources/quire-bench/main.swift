@@ -79,6 +79,10 @@ do {
     } else {
         log("(no quire binary next to quire-bench: skipping the rebuild memory figure)")
     }
+    if FileManager.default.isExecutableFile(atPath: quire), !arguments.contains("--no-server") {
+        log("group commit through quire serve…")
+        for f in try await GroupCommitBenchmark.run(quire: quire, levels: [1, 8, 32, 128], seconds: smoke ? 1 : 5) { record(f) }
+    }
 } catch {
     log("benchmark failed: \(error)")
     exit(1)
