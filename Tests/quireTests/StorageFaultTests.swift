@@ -127,31 +127,43 @@ struct StorageFaultTests {
 
     // MARK: - Corruption
 
-    @Test(.enabled(if: SQLiteShell.available, "needs the sqlite3 shell"))
-    func aCorruptedPageIsReportedNotCrashedOn() throws {
+    /// Where the garbage lands: a page of the log itself, of the idempotency table, of the paper
+    /// blobs, of an index. `PRAGMA quick_check` fails for each; so must `verify`.
+    static let corruptedTables = ["events", "commands", "blobs", "events_by_time"]
+
+    @Test(.enabled(if: SQLiteShell.available, "needs the sqlite3 shell"), arguments: corruptedTables)
+    func aCorruptedPageIsReportedNotCrashedOn(_ table: String) throws {
         let box = try Sandbox()
         try box.setUp(admins: [Self.a])
         let session = try box.createSession(try box.write("p.json", paperJSON(code: "C/1")), as: Self.a)
-        // A few hundred events, so the file has many pages of log.
-        let lines = (0..<400).map { #"{"type":"session.update","session_id":"\#(session)","progress":\#($0 % 101),"metadata":{"n":\#($0),"pad":"\#(String(repeating: "p", count: 100))"}}"# }
+        // A few hundred events, so every table spans several pages.
+        let lines = (0..<300).map { #"{"type":"session.update","session_id":"\#(session)","progress":\#($0 % 101),"metadata":{"n":\#($0),"pad":"\#(String(repeating: "p", count: 100))"}}"# }
         try box.ok(["submit"], as: Self.a, stdin: lines.joined(separator: "\n") + "\n")
         try box.sqlite("PRAGMA wal_checkpoint(TRUNCATE);")
         let pageSize = Int(try box.sqliteValue("PRAGMA page_size;")) ?? 4096
-        let pages = Int(try box.sqliteValue("PRAGMA page_count;")) ?? 0
-        try #require(pages > 20)
-        // Overwrite four whole pages in the middle of the file with garbage.
+        // The dbstat table says which pages hold the table; take one from its middle.
+        let pages = try box.sqliteValue("SELECT pageno FROM dbstat WHERE name = '\(table)' ORDER BY pageno;")
+            .split(separator: "\n").compactMap { Int($0) }
+        let page = try #require(pages.isEmpty ? nil : pages[pages.count / 2], "dbstat lists no page of \(table)")
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: box.database))
-        try handle.seek(toOffset: UInt64(pages / 2 * pageSize))
+        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
         var random = SeededRandom(seed: 7)
-        try handle.write(contentsOf: Data((0..<(4 * pageSize)).map { _ in UInt8(truncatingIfNeeded: random.next()) }))
+        try handle.write(contentsOf: Data((0..<pageSize).map { _ in UInt8(truncatingIfNeeded: random.next()) }))
         try handle.close()
-        let integrity = try box.sqlite("PRAGMA integrity_check;")
-        try #require(integrity.out.trimmingCharacters(in: .whitespacesAndNewlines) != "ok", "the garbage did not corrupt anything")
+        try #require(try box.sqlite("PRAGMA quick_check;").out.trimmingCharacters(in: .whitespacesAndNewlines) != "ok",
+                     "the garbage did not corrupt anything")
 
         let verify = try box.run("verify")
-        #expect(verify.status == 1, "verify must not pass a corrupted database:\n\(verify)")
+        let check = {
+            #expect(verify.status == 1, "verify must not pass a corrupted database (page \(page) of \(table)):\n\(verify)")
+        }
+        if table == "events" { check() } else {
+            // BUG (reported): verify reads the log and the projections only; it never runs
+            // PRAGMA quick_check, so a corrupted commands, blobs or index page goes unnoticed.
+            withKnownIssue("verify passes a database whose \(table) pages are corrupt") { check() }
+        }
         #expect(!verify.stderr.contains("Fatal error"), "\(verify)")
-        if !verify.stderr.isEmpty { Self.expectStorageError(verify, mentioning: ["not a readable", "malformed", "corrupt", "error"]) }
+        if verify.status != 0 { Self.expectStorageError(verify, mentioning: ["not a readable", "malformed", "corrupt"]) }
         // Reads and writes fail in one sentence, or work; nothing crashes.
         for args in [["session", "list"], ["audit", "--limit", "5"], ["session", "update", session, "--progress", "1"]] {
             let run = try box.run(args, as: args[0] == "audit" ? Sandbox.ops : Self.a)
