@@ -135,6 +135,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // End to end: runs the built `quire` binary.
-        .testTarget(name: "quireTests", dependencies: ["quire"], swiftSettings: swiftSettings),
+        // FuzzCorpus/ holds inputs replayed by FuzzTests, read from the checkout, not bundled.
+        .testTarget(name: "quireTests", dependencies: ["quire"], exclude: ["FuzzCorpus"], swiftSettings: swiftSettings),
     ]
 )
