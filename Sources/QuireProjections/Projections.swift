@@ -76,6 +76,10 @@ public struct Projections: Sendable {
         let stale: [String] = try store.read { db in
             let existing = try Self.checkpoints(db)
             let head = try EventLog.tip(db).position
+            if let ahead = existing.map(\.position).max(), ahead > head {
+                // Projections are never ahead of the log unless events were removed from its end.
+                throw QuireError.internal("The log ends at position \(head) but its projections were built from \(ahead) events: events were removed from the end of the log. Run `quire verify`; nothing was changed.")
+            }
             return projectors.filter { p in
                 guard let cp = existing.first(where: { $0.name == p.name }) else { return true }
                 return cp.codeVersion != p.codeVersion || cp.position != head

@@ -43,7 +43,9 @@ public struct VerifyReport: Sendable, Equatable, Codable {
     public var chainIntact: Bool
     public var chainFault: ChainFaultView?
     public var projections: [ProjectionCheck]
-    public var ok: Bool { chainIntact && projections.allSatisfy(\.matches) }
+    /// SQLite's `PRAGMA quick_check` of the whole file: `ok`, or what it found.
+    public var integrity: String = "ok"
+    public var ok: Bool { integrity == "ok" && chainIntact && projections.allSatisfy(\.matches) }
 
     public struct ChainFaultView: Sendable, Equatable, Codable {
         public var position: Int64
@@ -57,12 +59,13 @@ public struct VerifyReport: Sendable, Equatable, Codable {
         public var detail: String?
     }
 
-    enum CodingKeys: String, CodingKey { case ok, events, chainIntact = "chain_intact", chainFault = "chain_fault", projections }
+    enum CodingKeys: String, CodingKey { case ok, events, integrity, chainIntact = "chain_intact", chainFault = "chain_fault", projections }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(ok, forKey: .ok)
         try c.encode(events, forKey: .events)
+        try c.encode(integrity, forKey: .integrity)
         try c.encode(chainIntact, forKey: .chainIntact)
         try c.encode(chainFault, forKey: .chainFault)
         try c.encode(projections, forKey: .projections)
@@ -81,6 +84,7 @@ public struct VerifyReport: Sendable, Equatable, Codable {
         chainIntact = try c.decode(Bool.self, forKey: .chainIntact)
         chainFault = try c.decodeIfPresent(ChainFaultView.self, forKey: .chainFault)
         projections = try c.decode([ProjectionCheck].self, forKey: .projections)
+        integrity = try c.decodeIfPresent(String.self, forKey: .integrity) ?? "ok"
     }
 }
 
@@ -220,22 +224,43 @@ extension QuireService {
         return chosen
     }
 
-    /// Checks the hash chain and that every projection equals a fresh replay of the log.
+    /// Checks the file's integrity, the hash chain, that nothing was cut from the log's end, and
+    /// that every projection equals a fresh replay of the log. Projections are compared only when
+    /// the chain is intact: replaying a tampered log proves nothing.
     public func verify() throws(QuireError) -> VerifyReport {
-        let chain = try store.read { db in try EventLog.verifyChain(db) }
-        let events = try store.read { db in try EventLog.count(db) }
-        let drifts = try projections.drift(store)
-        let checks = projections.names.map { name in
-            let drift = drifts.first { $0.projection == name }
-            return VerifyReport.ProjectionCheck(name: name, matches: drift == nil, table: drift?.table, detail: drift?.detail)
+        let integrity: [String] = try store.read { db in
+            try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" }
         }
+        let chain = try store.read { db in try EventLog.verifyChain(db) }
+        let (events, ahead) = try store.read { db in
+            (try EventLog.count(db), max(try Projections.checkpoints(db).map(\.position).max() ?? 0, try CommandLog.lastPosition(db)))
+        }
+        var fault: VerifyReport.ChainFaultView?
         switch chain {
         case .success:
-            return VerifyReport(events: events, chainIntact: true, chainFault: nil, projections: checks)
-        case .failure(let fault):
-            return VerifyReport(events: events, chainIntact: false,
-                                chainFault: .init(position: fault.position, reason: fault.reason), projections: checks)
+            if ahead > events {
+                fault = .init(position: events + 1, reason: "the log ends at position \(events), but the database recorded events up to position \(ahead): events were removed from its end")
+            }
+        case .failure(let f):
+            fault = .init(position: f.position, reason: f.reason)
         }
+        var checks: [VerifyReport.ProjectionCheck]
+        if fault == nil {
+            do throws(QuireError) {
+                let drifts = try projections.drift(store)
+                checks = projections.names.map { name in
+                    let drift = drifts.first { $0.projection == name }
+                    return VerifyReport.ProjectionCheck(name: name, matches: drift == nil, table: drift?.table, detail: drift?.detail)
+                }
+            } catch {
+                checks = projections.names.map { .init(name: $0, matches: false, table: nil, detail: "the log cannot be replayed: \(error.message)") }
+            }
+        } else {
+            checks = projections.names.map { .init(name: $0, matches: false, table: nil, detail: "not compared: the chain is broken") }
+        }
+        var report = VerifyReport(events: events, chainIntact: fault == nil, chainFault: fault, projections: checks)
+        report.integrity = integrity.isEmpty ? "ok" : integrity.prefix(5).joined(separator: "; ")
+        return report
     }
 
     /// The current time on the service's clock.

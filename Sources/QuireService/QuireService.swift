@@ -26,11 +26,15 @@ public struct QuireService: Sendable {
 
     /// Opens the database at `path` and brings its projections up to date (rebuilding any whose
     /// code version changed).
+    ///
+    /// `prepareProjections: false` opens the file as it is, for `verify`, which must report what
+    /// it finds rather than repair it first.
     public static func open(path: String, options: EventStore.Options = .init(), paperLimit: Int = PaperFile.defaultLimit,
+                            prepareProjections: Bool = true,
                             clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) throws(QuireError) -> QuireService {
         let store = try EventStore(path: path, options: options)
         let service = QuireService(store: store, paperLimit: paperLimit, clock: clock)
-        try service.projections.prepare(store)
+        if prepareProjections { try service.projections.prepare(store) }
         return service
     }
 

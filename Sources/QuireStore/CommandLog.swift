@@ -29,6 +29,11 @@ public enum CommandLog {
         return row.map { Entry(commandID: $0[0], fingerprint: $0[1], actor: $0[2], outcome: $0[3], firstPosition: $0[4]) }
     }
 
+    /// The highest position any recorded command appended at (0 when none).
+    public static func lastPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(first_position) FROM commands") ?? 0
+    }
+
     public static func record(_ entry: Entry, at time: Timestamp, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO commands(command_id, fingerprint, actor, outcome, first_position, recorded_at) VALUES (?, ?, ?, ?, ?, ?)

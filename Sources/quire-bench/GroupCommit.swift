@@ -91,10 +91,10 @@ enum GroupCommitBenchmark {
 
     static func run(quire: String, levels: [Int], seconds: Double) async throws -> [Figure] {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)))
-        defer { try? client.syncShutdown() }
         let maxClients = levels.max() ?? 1
         var figures: [Figure] = []
         var results: [Bool: [Int: Run]] = [:]
+        do {
         for groupCommit in [false, true] {
             let prepared = try await prepare(clients: maxClients)
             let port = Int.random(in: 20_000..<40_000)
@@ -108,6 +108,11 @@ enum GroupCommitBenchmark {
                 log("  group commit \(groupCommit ? "on " : "off"), \(level) clients: \(Int(run.rate)) commands/s, p50 \(String(format: "%.2f", run.p50)) ms")
             }
         }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
         for level in levels {
             guard let on = results[true]?[level], let off = results[false]?[level] else { continue }
             figures.append(Figure(name: "group commit, \(level) client\(level == 1 ? "" : "s")", quire: on.rate, baseline: off.rate,

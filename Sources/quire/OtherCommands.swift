@@ -85,10 +85,12 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try QuireCLI.run {
-            let report = try options.openService().verify()
+            let report = try QuireService.open(path: options.databasePath, options: options.storeOptions,
+                                               paperLimit: options.paperLimit, prepareProjections: false).verify()
             if options.json {
                 Console.json(report)
             } else {
+                if report.integrity != "ok" { Console.out("File integrity FAILED (PRAGMA quick_check): \(report.integrity).") }
                 if let fault = report.chainFault {
                     Console.out("Chain BROKEN at position \(fault.position): \(fault.reason).")
                 } else {
