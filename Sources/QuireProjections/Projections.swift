@@ -199,7 +199,7 @@ public struct Projections: Sendable {
             for p in projectors { try p.createTables(target) }
         }
         // Read the live log in one snapshot and fold it into the memory database.
-        let last: Int64 = try store.read { source in
+        try store.read { source in
             let total = min(try EventLog.tip(source).position, position)
             var last: Int64 = 0
             try memory.write { target in
@@ -213,9 +213,7 @@ public struct Projections: Sendable {
                 for p in projectors { try Self.setCheckpoint(p, position: last, target) }
             }
             progress?(last, total)
-            return last
         }
-        _ = last
         return memory
     }
 

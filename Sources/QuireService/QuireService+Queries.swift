@@ -231,9 +231,7 @@ extension QuireService {
     /// that every projection equals a fresh replay of the log. Projections are compared only when
     /// the chain is intact: replaying a tampered log proves nothing.
     public func verify() throws(QuireError) -> VerifyReport {
-        let integrity: [String] = try store.read { db in
-            try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" }
-        }
+        let integrity = try store.integrityProblems()
         let chain = try store.read { db in try EventLog.verifyChain(db) }
         let (events, ahead) = try store.read { db in
             (try EventLog.count(db), max(try Projections.checkpoints(db).map(\.position).max() ?? 0, try CommandLog.lastPosition(db)))

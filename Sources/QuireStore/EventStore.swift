@@ -115,6 +115,12 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// What SQLite's `PRAGMA quick_check` finds wrong with the file (empty when it is sound): a
+    /// corrupt page anywhere — log, blobs, indexes, projections — shows up here.
+    public func integrityProblems() throws(QuireError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
+    }
+
     static func translate(_ error: any Error, path: String?) -> QuireError {
         switch error {
         case let error as QuireError: return error
