@@ -33,7 +33,7 @@ extension Routes {
         }
 
         // Parse everything first; the ones that parse go to the writer together, in order.
-        var lines = [ResultLine?](repeating: nil, count: values.count)
+        var lines = [CommandResult?](repeating: nil, count: values.count)
         var submissions: [(index: Int, submission: QuireService.Submission)] = []
         for (i, value) in values.enumerated() {
             do throws(QuireError) {
@@ -42,66 +42,21 @@ extension Routes {
                 submissions.append((i, QuireService.Submission(command.request, as: context.actor, commandID: id)))
             } catch {
                 let prefix = single ? "" : "Command \(i + 1): "
-                lines[i] = ResultLine(commandID: value.objectValue?["command_id"]?.stringValue, error: error, prefix: prefix)
+                lines[i] = CommandResult(commandID: value.objectValue?["command_id"]?.stringValue, error: error, prefix: prefix)
             }
         }
         let results = await writer.submit(submissions.map(\.submission))
         for ((index, submission), result) in zip(submissions, results) {
             switch result {
-            case .success(let outcome): lines[index] = ResultLine(outcome)
-            case .failure(let error): lines[index] = ResultLine(commandID: submission.commandID, error: error, prefix: "")
+            case .success(let outcome): lines[index] = CommandResult(outcome)
+            case .failure(let error): lines[index] = CommandResult(commandID: submission.commandID, error: error, prefix: "")
             }
         }
         let answered = lines.map { $0! }
         if single {
             let line = answered[0]
-            return JSONResponse.make(line.error.map { APIError.status(for: $0.quireCode) } ?? .ok, line)
+            return JSONResponse.make(line.error.map { APIError.status(for: $0.kind) } ?? .ok, line)
         }
         return JSONResponse.make(.ok, answered)
-    }
-
-    /// One command's result, exactly as a `quire submit` line.
-    struct ResultLine: Encodable {
-        var commandID: String?
-        var ok: Bool
-        var session: SessionView?
-        var warnings: [Warning]?
-        var replayed: Bool?
-        var error: ErrorBody?
-
-        struct ErrorBody: Encodable {
-            var code: String
-            var message: String
-            var exitCode: Int32
-            var quireCode: QuireError.Code
-            enum CodingKeys: String, CodingKey { case code, message, exitCode = "exit_code" }
-        }
-
-        init(_ outcome: Outcome) {
-            commandID = outcome.commandID
-            ok = true
-            session = outcome.session
-            warnings = outcome.warnings
-            replayed = outcome.replayed
-        }
-
-        init(commandID: String?, error: QuireError, prefix: String) {
-            self.commandID = commandID
-            ok = false
-            self.error = ErrorBody(code: error.code.rawValue, message: prefix + error.message, exitCode: error.exitCode,
-                                   quireCode: error.code)
-        }
-
-        enum CodingKeys: String, CodingKey { case commandID = "command_id", ok, session, warnings, replayed, error }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(commandID, forKey: .commandID)
-            try c.encode(ok, forKey: .ok)
-            try c.encodeIfPresent(session, forKey: .session)
-            if let warnings, !warnings.isEmpty { try c.encode(warnings, forKey: .warnings) }
-            if replayed == true { try c.encode(true, forKey: .replayed) }
-            try c.encodeIfPresent(error, forKey: .error)
-        }
     }
 }

@@ -34,8 +34,8 @@ public struct EventView: Sendable, Equatable, Codable {
         commandID = r.commandID
         recordedAt = r.recordedAt
         payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
-        prevHash = r.prevHash.map { String(format: "%02x", $0) }.joined()
-        hash = r.hash.map { String(format: "%02x", $0) }.joined()
+        prevHash = r.prevHash.hex
+        hash = r.hash.hex
     }
 
     public func encode(to encoder: any Encoder) throws {

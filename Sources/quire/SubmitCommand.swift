@@ -17,34 +17,6 @@ struct Submit: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "A file of JSON lines, or - (the default) for standard input.") var file: String = "-"
 
-    struct Line: Encodable {
-        var commandID: String?
-        var ok: Bool
-        var session: SessionView?
-        var warnings: [Warning]?
-        var replayed: Bool?
-        var error: ErrorBody?
-
-        struct ErrorBody: Encodable {
-            var code: String
-            var message: String
-            var exitCode: Int32
-            enum CodingKeys: String, CodingKey { case code, message, exitCode = "exit_code" }
-        }
-
-        enum CodingKeys: String, CodingKey { case commandID = "command_id", ok, session, warnings, replayed, error }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(commandID, forKey: .commandID)
-            try c.encode(ok, forKey: .ok)
-            try c.encodeIfPresent(session, forKey: .session)
-            if let warnings, !warnings.isEmpty { try c.encode(warnings, forKey: .warnings) }
-            if replayed == true { try c.encode(true, forKey: .replayed) }
-            try c.encodeIfPresent(error, forKey: .error)
-        }
-    }
-
     func run() throws {
         try QuireCLI.run {
             let service = try options.openService()
@@ -65,8 +37,7 @@ struct Submit: ParsableCommand {
                     let command = try JSONCommand(line: Data(line), readFile: { path throws(QuireError) in try Files.read(path) })
                     commandID = command.commandID ?? Identifier.newUUID()
                     let outcome = try service.handle(command.request, as: options.actorName, commandID: commandID)
-                    Console.jsonLine(Line(commandID: outcome.commandID, ok: true, session: outcome.session,
-                                          warnings: outcome.warnings, replayed: outcome.replayed, error: nil))
+                    Console.jsonLine(CommandResult(outcome))
                 } catch {
                     if firstFailure == 0 { firstFailure = error.exitCode }
                     // A line that is JSON but not a valid command still names its command_id in the answer.
@@ -74,10 +45,8 @@ struct Submit: ParsableCommand {
                        case .string(let id)? = value.objectValue?["command_id"] {
                         commandID = id
                     }
-                    var message = error.message
-                    if commandID == nil { message = "Line \(lineNumber): " + message }
-                    Console.jsonLine(Line(commandID: commandID, ok: false, session: nil, warnings: nil, replayed: nil,
-                                          error: .init(code: error.code.rawValue, message: message, exitCode: error.exitCode)))
+                    let prefix = commandID == nil ? "Line \(lineNumber): " : ""
+                    Console.jsonLine(CommandResult(commandID: commandID, error: error, prefix: prefix))
                 }
             }
             if firstFailure != 0 { throw ExitCode(firstFailure) }
