@@ -13,7 +13,7 @@ extension Event {
         guard schema == 1 else {
             throw .invalidInput("Event type \(type) has no schema version \(schema) in this version of quire.")
         }
-        let decoder = JSONDecoder()
+        let decoder = EventCoding.decoder
         do {
             switch type {
             case "session.created": return .sessionCreated(try decoder.decode(SessionCreated.self, from: payload))
@@ -78,17 +78,21 @@ public struct GoldenEvent: Codable, Equatable, Sendable {
 }
 
 /// The encoders quire writes JSON with. Sorted keys make the stored payloads stable, so the same
-/// event always hashes the same.
+/// event always hashes the same. They are shared (Foundation's encoders and decoders are
+/// `Sendable` and keep no state between calls): building one per event showed up in the append
+/// and rebuild benchmarks. Never change their settings.
 public enum EventCoding {
-    public static var compact: JSONEncoder {
+    public static let compact: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 
-    public static var pretty: JSONEncoder {
+    public static let pretty: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         return encoder
-    }
+    }()
+
+    public static let decoder = JSONDecoder()
 }

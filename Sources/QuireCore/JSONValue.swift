@@ -43,7 +43,7 @@ public enum JSONValue: Hashable, Sendable {
             throw .invalidInput("\(what) is not valid JSON (a trailing comma at byte \(offset)).")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return try EventCoding.decoder.decode(JSONValue.self, from: data)
         } catch let error as DecodingError {
             throw .invalidInput("\(what) is not valid JSON (\(error.shortReason)).")
         } catch {

@@ -91,7 +91,7 @@ public struct SessionViewsProjector: Projector {
     }
 
     static func decodeObject(_ text: String) -> [String: JSONValue] {
-        (try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:]
+        (try? EventCoding.decoder.decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:]
     }
 
     static func session(_ row: Row) -> SessionState {

@@ -33,7 +33,7 @@ public struct EventView: Sendable, Equatable, Codable {
         actor = r.actor
         commandID = r.commandID
         recordedAt = r.recordedAt
-        payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
+        payload = (try? EventCoding.decoder.decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
         prevHash = r.prevHash.hex
         hash = r.hash.hex
     }

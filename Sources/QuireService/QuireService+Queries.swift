@@ -203,7 +203,7 @@ extension QuireService {
     func auditRows(_ records: [RecordedEvent]) throws(QuireError) -> [AuditRow] {
         // One query for all the actors' emails, not one per row.
         let emails = try emails(for: records)
-        let decoder = JSONDecoder()
+        let decoder = EventCoding.decoder
         return records.map { r in
             // One parse per row: the session comes from the stream's name, or a denial's target.
             let payload = (try? decoder.decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
