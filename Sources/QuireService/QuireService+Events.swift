@@ -3,57 +3,9 @@ import QuireCore
 import QuireStore
 
 /// One row of the `events` table as `GET /v1/events` and the event stream show it: the columns'
-/// names, the hashes in hex, and the payload as the JSON object it stores.
-public struct EventView: Sendable, Equatable, Codable {
-    public var position: Int64
-    public var stream: String
-    public var version: Int
-    public var type: String
-    public var schema: Int
-    public var eventID: String
-    public var actor: String
-    public var commandID: String?
-    public var recordedAt: String
-    public var payload: JSONValue
-    public var prevHash: String
-    public var hash: String
-
-    enum CodingKeys: String, CodingKey {
-        case position, stream, version, type, schema, eventID = "event_id", actor, commandID = "command_id"
-        case recordedAt = "recorded_at", payload, prevHash = "prev_hash", hash
-    }
-
-    public init(_ r: RecordedEvent) {
-        position = r.position
-        stream = r.stream
-        version = r.version
-        type = r.type
-        schema = r.schema
-        eventID = r.eventID
-        actor = r.actor
-        commandID = r.commandID
-        recordedAt = r.recordedAt
-        payload = (try? EventCoding.decoder.decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
-        prevHash = r.prevHash.hex
-        hash = r.hash.hex
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(position, forKey: .position)
-        try c.encode(stream, forKey: .stream)
-        try c.encode(version, forKey: .version)
-        try c.encode(type, forKey: .type)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(eventID, forKey: .eventID)
-        try c.encode(actor, forKey: .actor)
-        try c.encode(commandID, forKey: .commandID)
-        try c.encode(recordedAt, forKey: .recordedAt)
-        try c.encode(payload, forKey: .payload)
-        try c.encode(prevHash, forKey: .prevHash)
-        try c.encode(hash, forKey: .hash)
-    }
-}
+/// names, the hashes in hex, and the payload as the JSON object it stores. (`export` writes the
+/// same row with the payload as its stored text: see `EventRow`.)
+public typealias EventView = EventRow<JSONValue>
 
 /// A page of the log as one reader may see it.
 public struct EventPage: Sendable, Equatable, Codable {

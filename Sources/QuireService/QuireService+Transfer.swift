@@ -4,8 +4,24 @@ import QuireCore
 import QuireProjections
 import QuireStore
 
-/// One line of `export`: an `events` row with the column names as keys and hashes in hex.
-public struct ExportedEvent: Sendable, Equatable, Codable {
+/// How an `EventRow` carries the payload: as the stored text (`export`, which must be re-hashable)
+/// or parsed (the HTTP event list and stream).
+public protocol EventPayloadForm: Codable, Sendable, Equatable {
+    init(storedPayload: String)
+}
+
+extension String: EventPayloadForm {
+    public init(storedPayload: String) { self = storedPayload }
+}
+
+extension JSONValue: EventPayloadForm {
+    public init(storedPayload: String) {
+        self = (try? EventCoding.decoder.decode(JSONValue.self, from: Data(storedPayload.utf8))) ?? .string(storedPayload)
+    }
+}
+
+/// An `events` row with the column names as keys and the hashes in hex.
+public struct EventRow<Payload: EventPayloadForm>: Sendable, Equatable, Codable {
     public var position: Int64
     public var stream: String
     public var version: Int
@@ -15,7 +31,7 @@ public struct ExportedEvent: Sendable, Equatable, Codable {
     public var actor: String
     public var commandID: String?
     public var recordedAt: String
-    public var payload: String
+    public var payload: Payload
     public var prevHash: String
     public var hash: String
 
@@ -34,7 +50,7 @@ public struct ExportedEvent: Sendable, Equatable, Codable {
         actor = r.actor
         commandID = r.commandID
         recordedAt = r.recordedAt
-        payload = r.payload
+        payload = Payload(storedPayload: r.payload)
         prevHash = r.prevHash.hex
         hash = r.hash.hex
     }
@@ -48,13 +64,19 @@ public struct ExportedEvent: Sendable, Equatable, Codable {
         try c.encode(schema, forKey: .schema)
         try c.encode(eventID, forKey: .eventID)
         try c.encode(actor, forKey: .actor)
-        try c.encode(commandID, forKey: .commandID)
+        try c.encode(commandID, forKey: .commandID)  // null, not absent: every line names every column
         try c.encode(recordedAt, forKey: .recordedAt)
         try c.encode(payload, forKey: .payload)
         try c.encode(prevHash, forKey: .prevHash)
         try c.encode(hash, forKey: .hash)
     }
+}
 
+/// One line of `export`: the payload exactly as stored, so that the hash can be recomputed.
+public typealias ExportedEvent = EventRow<String>
+
+extension EventRow where Payload == String {
+    /// The row as stored, or nil when a hash is not 32 bytes of hex.
     var record: RecordedEvent? {
         guard let prev = Data(hex: prevHash), let h = Data(hex: hash), prev.count == 32, h.count == 32 else { return nil }
         return RecordedEvent(position: position, stream: stream, version: version, type: type, schema: schema, eventID: eventID,
