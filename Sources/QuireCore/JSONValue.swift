@@ -79,7 +79,20 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    private func write(into out: inout String) {
+    /// Whether `canonical` writes it exactly as `JSONEncoder` with sorted keys does: they agree on
+    /// strings, integers below 10^15 and the order of ASCII keys, and differ on other numbers
+    /// (and possibly on how keys outside ASCII sort).
+    var canonicalMatchesFoundation: Bool {
+        switch self {
+        case .null, .bool, .string: true
+        case .number(let n): n.rounded() == n && abs(n) < 1e15
+        case .array(let items): items.allSatisfy(\.canonicalMatchesFoundation)
+        case .object(let fields):
+            fields.allSatisfy { key, value in key.utf8.allSatisfy { $0 < 0x80 } && value.canonicalMatchesFoundation }
+        }
+    }
+
+    func write(into out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"

@@ -58,6 +58,17 @@ public struct AuthorizationProjector: Projector {
         }
     }
 
+    /// Sessions created in the batch get their row once, with their status at its end.
+    public func apply(_ batch: EventBatch, _ db: Database) throws {
+        for (record, event) in batch.unfolded {
+            try apply(event, record, db)
+        }
+        for state in batch.newSessions.values {
+            try db.cachedStatement(sql: "INSERT INTO auth_sessions(session_id, owner_id, status) VALUES (?, ?, ?)")
+                .execute(arguments: [state.id.rawValue, state.ownerID?.rawValue, state.status.rawValue])
+        }
+    }
+
     // MARK: - Queries
 
     static func user(_ row: Row) -> UserState {

@@ -45,19 +45,9 @@ public struct MonitorProjector: Projector {
         case .userRegistered(let e):
             try db.cachedStatement(sql: "INSERT INTO monitor_users(user_id, email) VALUES (?, ?)")
                 .execute(arguments: [e.userID.rawValue, e.email])
-        case .sessionCreated(let e):
-            let status = e.legacy?.status ?? .inProgress
-            guard status == .inProgress else { return }
-            let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp)!
-            try db.cachedStatement(sql: """
-                INSERT INTO monitor_sessions(session_id, owner_id, owner_email, name, file_name, step, progress, question_count,
-                    questions_imported, json_hash, created_at, updated_at, last_accessed_at, version)
-                VALUES (?, ?, (SELECT email FROM monitor_users WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    state.id.rawValue, state.ownerID?.rawValue, state.ownerID?.rawValue, state.name, state.fileName,
-                    state.step.rawValue, state.progress, state.questionCount, state.questionsImported, state.jsonHash,
-                    state.createdAt.description, state.updatedAt.description, state.lastAccessedAt.description, record.version,
-                ])
+        case .sessionCreated:
+            guard let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp) else { return }
+            try Self.insert(state, db)
         case .sessionAccessed(let e):
             try db.cachedStatement(sql: "UPDATE monitor_sessions SET last_accessed_at = ?, version = ? WHERE session_id = ?")
                 .execute(arguments: [record.recordedAt, record.version, e.sessionID.rawValue])
@@ -75,6 +65,29 @@ public struct MonitorProjector: Projector {
         case .userRoleChanged, .userDeactivated, .accessDenied:
             break
         }
+    }
+
+    /// Sessions created in the batch get their row once, in their folded state, if they are
+    /// still in progress at its end; events of older sessions are applied one by one.
+    public func apply(_ batch: EventBatch, _ db: Database) throws {
+        for (record, event) in batch.unfolded {
+            try apply(event, record, db)
+        }
+        for state in batch.newSessions.values { try Self.insert(state, db) }
+    }
+
+    /// The row of an in-progress session; nothing for any other.
+    static func insert(_ state: SessionState, _ db: Database) throws {
+        guard state.status == .inProgress else { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO monitor_sessions(session_id, owner_id, owner_email, name, file_name, step, progress, question_count,
+                questions_imported, json_hash, created_at, updated_at, last_accessed_at, version)
+            VALUES (?, ?, (SELECT email FROM monitor_users WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                state.id.rawValue, state.ownerID?.rawValue, state.ownerID?.rawValue, state.name, state.fileName,
+                state.step.rawValue, state.progress, state.questionCount, state.questionsImported, state.jsonHash,
+                state.createdAt.description, state.updatedAt.description, state.lastAccessedAt.description, state.version,
+            ])
     }
 
     /// One row of the monitor.

@@ -116,19 +116,13 @@ public struct Projections: Sendable {
         defer { Self.removeShadow(shadowPath) }
         let shadow = try EventStore(path: shadowPath, options: .init(durability: .off, create: true))
         // 1. Build from a snapshot, outside the live write lock.
+        try shadow.write { target in
+            try Self.createCheckpointTable(target)
+            for p in chosen { try p.createTables(target) }
+        }
         var built: Int64 = try store.read { live in
-            try shadow.write { target in
-                try Self.createCheckpointTable(target)
-                for p in chosen { try p.createTables(target) }
-                let total = try EventLog.tip(live).position
-                var last: Int64 = 0
-                try EventLog.forEach(live) { record in
-                    let event = try record.decoded()
-                    for p in chosen { try p.apply(event, record, target) }
-                    last = record.position
-                    if last % 5000 == 0 { progress?(last, total) }
-                }
-                return last
+            try EventBatch.pipe(from: live, into: shadow, progress: progress) { batch, target in
+                for p in chosen { try p.apply(batch, target) }
             }
         }
         // 2. Catch up and swap in one transaction: SQLite cannot ATTACH inside a transaction, so
@@ -172,11 +166,10 @@ public struct Projections: Sendable {
             }
             let total = try EventLog.tip(db).position
             var last: Int64 = 0
-            try EventLog.forEach(db) { record in
-                let event = try record.decoded()
-                for p in chosen { try p.apply(event, record, db) }
-                last = record.position
-                if last % 5000 == 0 { progress?(last, total) }
+            try EventBatch.forEach(db) { batch in
+                for p in chosen { try p.apply(batch, db) }
+                last = batch.last ?? last
+                progress?(last, total)
             }
             for p in chosen { try Self.setCheckpoint(p, position: last, db) }
             progress?(last, total)
@@ -199,20 +192,15 @@ public struct Projections: Sendable {
             for p in projectors { try p.createTables(target) }
         }
         // Read the live log in one snapshot and fold it into the memory database.
-        try store.read { source in
-            let total = min(try EventLog.tip(source).position, position)
-            var last: Int64 = 0
-            try memory.write { target in
-                try EventLog.forEach(until: position, source) { record in
-                    let event = try record.decoded()
-                    for p in projectors { try p.apply(event, record, target) }
-                    try EventLog.insert(record, target)
-                    last = record.position
-                    if last % 5000 == 0 { progress?(last, total) }
-                }
-                for p in projectors { try Self.setCheckpoint(p, position: last, target) }
+        let all = projectors
+        let last = try store.read { source in
+            try EventBatch.pipe(from: source, until: position, into: memory, progress: progress) { batch, target in
+                for p in all { try p.apply(batch, target) }
+                for (record, _) in batch.events { try EventLog.insert(record, target) }
             }
-            progress?(last, total)
+        }
+        try memory.write { target in
+            for p in all { try Self.setCheckpoint(p, position: last, target) }
         }
         return memory
     }

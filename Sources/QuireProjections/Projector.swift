@@ -16,6 +16,9 @@ public protocol Projector: Sendable {
     func createTables(_ db: Database) throws
     /// Folds one event into its tables.
     func apply(_ event: Event, _ record: RecordedEvent, _ db: Database) throws
+    /// Folds a batch of consecutive events (a rebuild or replay): by default one by one. It must
+    /// leave the tables exactly as `apply` of each event would.
+    func apply(_ batch: EventBatch, _ db: Database) throws
 }
 
 /// A projection table and the key that orders its rows, so that two copies can be compared.
@@ -29,6 +32,10 @@ public struct ProjectionTable: Sendable, Equatable {
 }
 
 extension Projector {
+    public func apply(_ batch: EventBatch, _ db: Database) throws {
+        for (record, event) in batch.events { try apply(event, record, db) }
+    }
+
     func dropTables(_ db: Database) throws {
         for table in tables {
             try db.execute(sql: "DROP TABLE IF EXISTS \(table.name)")

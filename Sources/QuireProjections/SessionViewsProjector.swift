@@ -76,6 +76,15 @@ public struct SessionViewsProjector: Projector {
         }
     }
 
+    /// Sessions created in the batch are written once, in their folded state; events of older
+    /// sessions are applied one by one.
+    public func apply(_ batch: EventBatch, _ db: Database) throws {
+        for (record, event) in batch.unfolded {
+            try apply(event, record, db)
+        }
+        for state in batch.newSessions.values { try Self.save(state, db) }
+    }
+
     static func save(_ s: SessionState, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO session_views(session_id, owner_id, name, file_name, json_hash, question_count, paper,

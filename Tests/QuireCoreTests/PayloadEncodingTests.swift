@@ -1,0 +1,119 @@
+import Foundation
+@testable import QuireCore
+import Testing
+
+/// `Event.encodedPayload` writes payloads field by field for speed; the stored text must stay
+/// byte for byte what Foundation's `JSONEncoder` (sorted keys, slashes unescaped) writes, or the
+/// same event would be stored two ways.
+@Suite struct PayloadEncodingTests {
+    @Test func everyCatalogueSampleEncodesAsFoundationDoes() throws {
+        for sample in Catalogue.samples {
+            #expect(try sample.event.encodedPayload() == sample.event.foundationEncodedPayload(), "\(sample.fileName)")
+        }
+    }
+
+    @Test func generatedEventsEncodeAsFoundationDoes() throws {
+        var random = Generator(seed: 20_261_125)
+        for _ in 0..<3000 {
+            let event = random.event()
+            var writer = PayloadWriter()
+            writer.write(event)
+            #expect(writer.exact, "generated events hold only integers and ASCII keys: the fast path must write them")
+            let fast = try event.encodedPayload(), foundation = try event.foundationEncodedPayload()
+            #expect(fast == foundation)
+            if fast != foundation { break }
+            // And it reads back as the same event.
+            #expect(try Event.decode(type: event.type, schema: event.schema, payload: fast) == event)
+        }
+    }
+
+    @Test func numbersOnlyFoundationFormatsFallBackToIt() throws {
+        for number in [0.1, 1e-7, 1e20, 3e15, 123_456_789_012_345.5, -2.5] {
+            let event = Event.sessionUpdated(SessionUpdated(sessionID: SessionID("s1"), metadata: ["x": .number(number)]))
+            #expect(try event.encodedPayload() == event.foundationEncodedPayload(), "\(number)")
+        }
+    }
+
+    /// Random events whose strings mix what JSON must escape with what it must not.
+    struct Generator {
+        var rng: SeededRandom
+        init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+
+        static let pieces: [String] = [
+            "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{00}", "\u{01}", "\u{1F}", "\u{7F}",
+            "é", "e\u{301}", "ß", "😀", "\u{2028}", "\u{2029}", "<", ">", "&", "'", "Paper 2024/B1", "past-paper.json",
+        ]
+
+        mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+        mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+        mutating func string() -> String {
+            (0..<int(0...6)).map { _ in Self.pieces.randomElement(using: &rng)! }.joined()
+        }
+        mutating func optionalString() -> String? { chance(0.3) ? nil : string() }
+        mutating func key() -> String {
+            ["code", "subject", "year", "Title", "a10", "a9", "_x", "step", "progress", "B"].randomElement(using: &rng)!
+        }
+
+        mutating func value(depth: Int = 0) -> JSONValue {
+            switch int(0...(depth < 2 ? 5 : 3)) {
+            case 0: return .null
+            case 1: return .bool(chance(0.5))
+            case 2: return .number(Double(int(-1_000_000...1_000_000)))
+            case 3: return .string(string())
+            case 4: return .array((0..<int(0...3)).map { _ in value(depth: depth + 1) })
+            default: return .object(object(depth: depth + 1))
+            }
+        }
+
+        mutating func object(depth: Int = 0) -> [String: JSONValue] {
+            var fields: [String: JSONValue] = [:]
+            for _ in 0..<int(0...4) { fields[key()] = value(depth: depth) }
+            return fields
+        }
+
+        mutating func timestamp() -> Timestamp? {
+            chance(0.3) ? nil : Timestamp(milliseconds: Int64(int(0...2_000_000_000)) * 1000 + Int64(int(0...999)))
+        }
+
+        mutating func event() -> Event {
+            let session = SessionID("s-" + String(int(0...99_999)))
+            let user = UserID("u-" + String(int(0...999)))
+            switch int(0...8) {
+            case 0:
+                let legacy = chance(0.3) ? LegacyRecord(status: SessionStatus.allCases.randomElement(using: &rng)!,
+                                                        createdAt: timestamp(), updatedAt: timestamp(),
+                                                        lastAccessedAt: timestamp(), metadata: object()) : nil
+                return .sessionCreated(SessionCreated(sessionID: session, ownerID: chance(0.2) ? nil : user, name: string(),
+                                                      fileName: string(), jsonHash: optionalString(), questionCount: int(0...500),
+                                                      paper: object(), blob: optionalString(), legacy: legacy))
+            case 1: return .sessionAccessed(SessionAccessed(sessionID: session))
+            case 2:
+                return .sessionUpdated(SessionUpdated(
+                    sessionID: session, step: chance(0.5) ? ImportStep.allCases.randomElement(using: &rng) : nil,
+                    progress: chance(0.5) ? int(0...100) : nil, questionsImported: chance(0.5) ? int(0...500) : nil,
+                    metadata: chance(0.5) ? object() : nil))
+            case 3: return .sessionCompleted(SessionCompleted(sessionID: session, questionsImported: int(0...500)))
+            case 4: return .sessionDeleted(SessionDeleted(sessionID: session, reason: optionalString()))
+            case 5: return .userRegistered(UserRegistered(userID: user, email: string(), role: Role.allCases.randomElement(using: &rng)!))
+            case 6: return .userRoleChanged(UserRoleChanged(userID: user, role: Role.allCases.randomElement(using: &rng)!))
+            case 7: return .userDeactivated(UserDeactivated(userID: user, reason: optionalString()))
+            default:
+                return .accessDenied(AccessDenied(command: string(), target: session.stream,
+                                                  reason: chance(0.5) ? .notOwner : .role))
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing run can be replayed exactly.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
