@@ -41,41 +41,48 @@ public struct EventBatch: Sendable {
 
     public var last: Int64? { events.last?.record.position }
 
-    /// Reads and decodes the log after `position` (up to `until`, inclusive) in batches of `size`
-    /// events, holding no more than one batch in memory.
-    static func forEach(after position: Int64 = 0, until: Int64 = Int64.max, size: Int = 1024, _ db: Database,
-                        _ body: (EventBatch) throws -> Void) throws {
+    /// Reads and decodes the log after `position` (up to `until`, inclusive) in runs of `size`
+    /// events, holding no more than one run in memory.
+    static func forEachRun(after position: Int64 = 0, until: Int64 = Int64.max, size: Int = 1024, _ db: Database,
+                           _ body: ([(record: RecordedEvent, event: Event)]) throws -> Void) throws {
         var pending: [(record: RecordedEvent, event: Event)] = []
         pending.reserveCapacity(size)
         try EventLog.forEach(after: position, until: until, db) { record in
             pending.append((record, try record.decoded()))
             if pending.count == size {
-                try body(EventBatch(pending))
+                try body(pending)
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        if !pending.isEmpty { try body(EventBatch(pending)) }
+        if !pending.isEmpty { try body(pending) }
+    }
+
+    /// The same, as batches.
+    static func forEach(after position: Int64 = 0, until: Int64 = Int64.max, _ db: Database,
+                        _ body: (EventBatch) throws -> Void) throws {
+        try forEachRun(after: position, until: until, db) { try body(EventBatch($0)) }
     }
 }
 
 extension EventBatch {
     /// Streams the log from the snapshot `source` into one write transaction of `target`, on two
-    /// threads: this one reads, decodes and folds batches; another applies them to `target` with
-    /// `apply`. A bounded hand-off between them keeps memory flat. Both halves cost about the same,
+    /// threads: this one reads and decodes; another folds the batches and applies them to `target`
+    /// with `apply`. A bounded hand-off between them keeps memory flat. Both halves cost about the same,
     /// so a rebuild takes little more than reading and decoding the log alone on a machine with
     /// two cores. Returns the position of the last event applied.
     static func pipe(from source: Database, after position: Int64 = 0, until: Int64 = Int64.max,
                      into target: EventStore, progress: Projections.RebuildProgress? = nil,
                      apply: @escaping @Sendable (EventBatch, Database) throws -> Void) throws -> Int64 {
         let total = min(try EventLog.tip(source).position, until)
-        let handoff = Handoff<EventBatch>(capacity: 4)
+        let handoff = Handoff<[(record: RecordedEvent, event: Event)]>(capacity: 4)
         let outcome = Outcome()
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             do {
                 let last: Int64 = try target.write { db in
                     var last = position
-                    while let batch = try handoff.receive() {
+                    while let run = try handoff.receive() {
+                        let batch = EventBatch(run)
                         try apply(batch, db)
                         last = batch.last ?? last
                         progress?(last, total)
@@ -90,9 +97,9 @@ extension EventBatch {
             finished.signal()
         }
         do {
-            try forEach(after: position, until: until, source) { batch in
+            try forEachRun(after: position, until: until, source) { run in
                 // false: the applying side failed and has said why; stop reading.
-                guard handoff.send(batch) else { throw CancellationError() }
+                guard handoff.send(run) else { throw CancellationError() }
             }
             handoff.finish()
         } catch {

@@ -13,6 +13,8 @@ enum GroupCommitBenchmark {
         var rate: Double
         var p50: Double
         var p99: Double
+        var latencies: [Double]
+        var seconds: Double
     }
 
     static let secret = String(repeating: "b", count: 64)
@@ -86,32 +88,50 @@ enum GroupCommitBenchmark {
             return all
         }
         let p = percentiles(latencies)
-        return Run(clients: clients, rate: Double(latencies.count) / seconds, p50: p.p50, p99: p.p99)
+        return Run(clients: clients, rate: Double(latencies.count) / seconds, p50: p.p50, p99: p.p99, latencies: latencies, seconds: seconds)
     }
 
-    static func run(quire: String, levels: [Int], seconds: Double) async throws -> [Figure] {
+    /// Both servers run side by side, each on its own database, and are driven in alternating
+    /// rounds (off, on, off, on…) so that whatever else the machine is doing falls on both alike.
+    static func run(quire: String, levels: [Int], seconds: Double, rounds: Int = 5) async throws -> [Figure] {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)))
         let maxClients = levels.max() ?? 1
         var figures: [Figure] = []
         var results: [Bool: [Int: Run]] = [:]
+        var servers: [Bool: (process: Process, port: Int, tokens: [String], sessions: [String])] = [:]
+        var peakMiB = 0.0
         do {
-        for groupCommit in [false, true] {
-            let prepared = try await prepare(clients: maxClients)
-            let port = Int.random(in: 20_000..<40_000)
-            let server = try serve(quire, path: prepared.path, port: port, groupCommit: groupCommit)
-            defer { server.terminate(); server.waitUntilExit() }
-            try await waitUntilUp(client, port: port)
-            _ = try await drive(client, port: port, tokens: prepared.tokens, sessions: prepared.sessions, clients: 1, seconds: 0.5)  // warm-up
-            for level in levels {
-                let run = try await drive(client, port: port, tokens: prepared.tokens, sessions: prepared.sessions, clients: level, seconds: seconds)
-                results[groupCommit, default: [:]][level] = run
-                log("  group commit \(groupCommit ? "on " : "off"), \(level) clients: \(Int(run.rate)) commands/s, p50 \(String(format: "%.2f", run.p50)) ms")
+            for groupCommit in [false, true] {
+                let prepared = try await prepare(clients: maxClients)
+                let port = Int.random(in: 20_000..<40_000)
+                let server = try serve(quire, path: prepared.path, port: port, groupCommit: groupCommit)
+                servers[groupCommit] = (server, port, prepared.tokens, prepared.sessions)
+                try await waitUntilUp(client, port: port)
+                _ = try await drive(client, port: port, tokens: prepared.tokens, sessions: prepared.sessions, clients: 1, seconds: 0.5)  // warm-up
             }
-        }
+            for level in levels {
+                var parts: [Bool: [Run]] = [:]
+                for _ in 0..<rounds {
+                    for groupCommit in [false, true] {
+                        let s = servers[groupCommit]!
+                        parts[groupCommit, default: []].append(
+                            try await drive(client, port: s.port, tokens: s.tokens, sessions: s.sessions, clients: level,
+                                            seconds: seconds / Double(rounds)))
+                    }
+                }
+                for groupCommit in [false, true] {
+                    let run = Run.combined(parts[groupCommit]!)
+                    results[groupCommit, default: [:]][level] = run
+                    log("  group commit \(groupCommit ? "on " : "off"), \(level) clients: \(Int(run.rate)) commands/s, p50 \(String(format: "%.2f", run.p50)) ms")
+                }
+            }
+            peakMiB = servers[true].map { peakResidentMiB(pid: $0.process.processIdentifier) } ?? 0
         } catch {
+            stop(servers.values.map(\.process))
             try? await client.shutdown()
             throw error
         }
+        stop(servers.values.map(\.process))
         try await client.shutdown()
         for level in levels {
             guard let on = results[true]?[level], let off = results[false]?[level] else { continue }
@@ -123,6 +143,26 @@ enum GroupCommitBenchmark {
             figures.append(Figure(name: "lone request latency", quire: on.p50, baseline: off.p50, unit: "ms p50",
                                   ratio: on.p50 / off.p50, target: "<= 1.2", note: "one client, group commit on vs off"))
         }
+        figures.append(Figure(name: "service peak memory", quire: peakMiB, baseline: nil, unit: "MiB RSS", ratio: nil, target: nil,
+                              note: "quire serve (group commit on) after every load level, up to \(maxClients) clients"))
         return figures
+    }
+
+    static func stop(_ processes: [Process]) {
+        for p in processes where p.isRunning {
+            p.terminate()
+            p.waitUntilExit()
+        }
+    }
+}
+
+extension GroupCommitBenchmark.Run {
+    /// Rounds of the same level as one run: the rate over all of them, percentiles over all samples.
+    static func combined(_ runs: [Self]) -> Self {
+        let latencies = runs.flatMap(\.latencies)
+        let p = percentiles(latencies)
+        let seconds = runs.map(\.seconds).reduce(0, +)
+        return Self(clients: runs.first?.clients ?? 0, rate: Double(latencies.count) / max(seconds, 1e-9), p50: p.p50, p99: p.p99,
+                    latencies: latencies, seconds: seconds)
     }
 }

@@ -10,6 +10,8 @@ struct Figure: Codable {
     var ratio: Double?
     var target: String?
     var note: String?
+    /// For latencies: the median, next to the p99 in `quire`.
+    var p50: Double?
 }
 
 enum Clock {
@@ -28,10 +30,22 @@ func percentiles(_ samples: [Double]) -> (p50: Double, p99: Double) {
     return (at(0.5) * 1000, at(0.99) * 1000)
 }
 
+/// Every benchmark database lives under one directory of this run, removed when the run ends
+/// (a full run writes about 2 GB).
+let runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("quire-bench-\(UUID().uuidString.prefix(8))")
+
 func temporaryDirectory(_ label: String) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-bench-\(label)-\(UUID().uuidString.prefix(8))")
+    let dir = runDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir.path
+}
+
+/// The peak resident memory (VmHWM) of a running process, in MiB; 0 when it cannot be read.
+func peakResidentMiB(pid: Int32) -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+    return kib / 1024
 }
 
 func fileSize(_ path: String) -> Int64 {

@@ -1,27 +1,30 @@
 import Foundation
 import QuireCore
 
-/// The synthetic log the rebuild and query benchmarks run on: `users` users, `sessions`
-/// sessions, five events each (created, updated, accessed, updated, then completed for three in
-/// four sessions and accessed for the rest), so 1,000,000 events hold 200,000 sessions of which
-/// 50,000 are active.
+/// The synthetic log the rebuild and query benchmarks run on: `sessions` sessions, five events
+/// each (created, updated, accessed, updated, then completed for three in four sessions and
+/// accessed for the rest), owned twenty to a user, plus one system admin (user 0). So 1,000,000
+/// events hold 200,000 sessions of 10,000 admins, 50,000 of them active; and every admin has the
+/// same twenty sessions and hundred events whatever the log's size, so that queries measured at
+/// two sizes differ only by the size of the log.
 struct SyntheticLog {
-    let users: Int
+    static let sessionsPerUser = 20
     let sessions: Int
     let start = Timestamp(milliseconds: 1_764_000_000_000)
 
-    static func sized(events: Int) -> SyntheticLog {
-        let sessions = max(events / 5, 10)
-        return SyntheticLog(users: max(sessions / 20, 2), sessions: sessions)
-    }
+    static func sized(events: Int) -> SyntheticLog { SyntheticLog(sessions: max(events / 5, sessionsPerUser)) }
+
+    /// Users 0 (the system admin) to `users - 1`.
+    var users: Int { 1 + (sessions + Self.sessionsPerUser - 1) / Self.sessionsPerUser }
+    var events: Int { users + 5 * sessions }
 
     func userID(_ i: Int) -> UserID { UserID(String(format: "00000000-0000-4000-8000-%012d", i)) }
     func sessionID(_ i: Int) -> SessionID { SessionID(String(format: "10000000-0000-4000-8000-%012d", i)) }
-    func owner(ofSession i: Int) -> Int { i % users }
+    func owner(ofSession i: Int) -> Int { 1 + i / Self.sessionsPerUser }
 
-    /// User registrations first (one system admin, the rest admins).
-    func userEvents() -> [Event] {
-        (0..<users).map { i in
+    /// The registrations of users `range` (user 0 is the system admin, the rest admins).
+    func userEvents(_ range: Range<Int>) -> [Event] {
+        range.map { i in
             .userRegistered(UserRegistered(userID: userID(i), email: "user\(i)@bench.example", role: i == 0 ? .systemAdmin : .admin))
         }
     }

@@ -8,18 +8,41 @@ import QuireStore
 // quire-bench: every figure as a ratio against a baseline measured in the same run, because
 // absolute times on a shared machine drift. `tools/bench` builds it in release mode and runs it.
 //
-//   quire-bench [--smoke] [--events N] [--commands N] [--json PATH]
+//   quire-bench [--smoke] [--events N] [--commands N] [--only SECTION,…] [--json PATH]
+//
+// Sections: commands, append, log (queries at two sizes, rebuild, footprint), server (group
+// commit and the service's memory). `--rebuild-child PATH` is what the run itself starts to
+// measure a rebuild's peak memory in a process of its own.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]
 }
+
+if let path = option("--rebuild-child") {
+    // The same call `quire rebuild` makes, then this process's own peak resident memory.
+    do {
+        _ = try QuireService.open(path: path, prepareProjections: false).rebuild()
+        print(peakResidentMiB(pid: getpid()))
+        exit(0)
+    } catch {
+        log("rebuild failed: \(error)")
+        exit(1)
+    }
+}
+
 let smoke = arguments.contains("--smoke")
 let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_000_000)
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
 let jsonPath = option("--json") ?? "tools/bench-last-run.json"
 let querySamples = smoke ? 50 : 1000
+let sections = Set((option("--only") ?? "commands,append,log,server").split(separator: ",").map(String.init))
+let knownSections: Set<String> = ["commands", "append", "log", "server"]
+guard sections.isSubset(of: knownSections) else {
+    log("--only takes a comma-separated list of: commands, append, log, server.")
+    exit(64)
+}
 
 var figures: [Figure] = []
 @MainActor func record(_ f: Figure) {
@@ -27,64 +50,75 @@ var figures: [Figure] = []
     log("  " + pad(f.name, 36) + pad(String(format: "%.1f", f.quire), 12) + pad(f.unit, 14)
         + (f.ratio.map { String(format: "ratio %.2f", $0) } ?? (f.note ?? "")))
 }
+let quire = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("quire").path
 
 do {
-    log("durable commands (\(commands))…")
-    record(try Benchmarks.durableCommands(commands))
-    log("batch append…")
-    record(try Benchmarks.batchAppend(smoke ? 5_000 : 100_000))
-
-    // One log, grown from a tenth of its size to all of it, measured at both sizes.
-    let full = SyntheticLog.sized(events: totalEvents)
-    let path = temporaryDirectory("log") + "/q.sqlite"
-    let store = try EventStore(path: path, options: .init(create: true))
-    let tenth = full.sessions / 10
-    log("generating \(tenth * 5 + full.users) events…")
-    try Benchmarks.generate(SyntheticLog(users: full.users, sessions: tenth), into: store)
-    try Projections.core.prepare(store)
-    let small = try QuireService.open(path: path)
-    let smallCount = try store.read { db in try EventLog.count(db) }
-    log("queries at \(smallCount) events…")
-    for f in try Benchmarks.queries(small, log: SyntheticLog(users: full.users, sessions: tenth), label: "\(smallCount / 1000)k", samples: querySamples) {
-        record(f)
+    if sections.contains("commands") {
+        log("durable commands (\(commands))…")
+        record(try Benchmarks.durableCommands(commands))
     }
-    log("growing the log to \(totalEvents + full.users) events…")
-    try Benchmarks.generate(full, into: store, from: tenth, users: false)
-    let count = try store.read { db in try EventLog.count(db) }
-    log("rebuild of \(count) events…")
-    record(try Benchmarks.rebuild(path: path, store: store, events: count))
-    let service = try QuireService.open(path: path)
-    log("queries at \(count) events…")
-    for f in try Benchmarks.queries(service, log: full, label: "\(count / 1000)k", samples: querySamples) { record(f) }
-
-    // Footprint: bytes on disk per event, after a checkpoint folds the WAL into the file.
-    try store.writeWithoutTransaction { db in _ = try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-    let bytes = fileSize(path) + fileSize(path + "-wal")
-    record(Figure(name: "bytes on disk per event", quire: Double(bytes) / Double(count), baseline: nil, unit: "bytes",
-                  ratio: nil, target: nil, note: "log, blobs and all projections, \(count) events"))
-
-    // Peak memory of a rebuild, in a process of its own: `quire rebuild`.
-    let quire = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("quire").path
-    if FileManager.default.isExecutableFile(atPath: quire) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: quire)
-        process.arguments = ["rebuild", "--db", path]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        record(Figure(name: "rebuild peak memory", quire: Double(usage.ru_maxrss) / 1024, baseline: nil, unit: "MiB RSS",
-                      ratio: nil, target: "< 150 MiB", note: "quire rebuild of \(count) events in its own process"))
-    } else {
-        log("(no quire binary next to quire-bench: skipping the rebuild memory figure)")
+    if sections.contains("append") {
+        log("batch append…")
+        record(try Benchmarks.batchAppend(smoke ? 5_000 : 100_000))
     }
-    if FileManager.default.isExecutableFile(atPath: quire), !arguments.contains("--no-server") {
-        log("group commit through quire serve…")
-        for f in try await GroupCommitBenchmark.run(quire: quire, levels: [1, 8, 32, 128], seconds: smoke ? 1 : 5) { record(f) }
+    if sections.contains("log") {
+        // One log, grown from a tenth of its size to all of it, measured at both sizes. Every
+        // admin has the same twenty sessions at both sizes; there are ten times as many admins.
+        let full = SyntheticLog.sized(events: totalEvents)
+        let tenth = SyntheticLog(sessions: full.sessions / 10)
+        let path = temporaryDirectory("log") + "/q.sqlite"
+        let store = try EventStore(path: path, options: .init(create: true))
+        log("generating \(tenth.events) events…")
+        try Benchmarks.generate(full, sessions: 0..<tenth.sessions, into: store)
+        try Projections.core.prepare(store)
+        let small = try QuireService.open(path: path)
+        let smallCount = try store.read { db in try EventLog.count(db) }
+        log("queries at \(smallCount) events…")
+        for f in try Benchmarks.queries(small, log: tenth, label: "\(smallCount / 1000)k", samples: querySamples) { record(f) }
+        log("growing the log to \(full.events) events…")
+        try Benchmarks.generate(full, sessions: tenth.sessions..<full.sessions, into: store)
+        let count = try store.read { db in try EventLog.count(db) }
+        log("rebuild of \(count) events…")
+        record(try Benchmarks.rebuild(path: path, store: store, events: count))
+        let service = try QuireService.open(path: path)
+        log("queries at \(count) events…")
+        let large = try Benchmarks.queries(service, log: full, label: "\(count / 1000)k", samples: querySamples)
+        for f in large { record(f) }
+        for f in Benchmarks.growth(from: figures, small: "\(smallCount / 1000)k", large: "\(count / 1000)k",
+                                   events: (Double(smallCount), Double(count))) { record(f) }
+
+        // Footprint: bytes on disk per event, after a checkpoint folds the WAL into the file.
+        try store.writeWithoutTransaction { db in _ = try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let bytes = fileSize(path) + fileSize(path + "-wal")
+        record(Figure(name: "bytes on disk per event", quire: Double(bytes) / Double(count), baseline: nil, unit: "bytes",
+                      ratio: nil, target: nil, note: "log, blobs and all projections, \(count) events"))
+
+        // Peak memory of a rebuild, in a process of its own that reports its own high-water mark.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["--rebuild-child", path]
+        let output = Pipe()
+        child.standardOutput = output
+        try child.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        guard child.terminationStatus == 0, let mib = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw QuireError.internal("the rebuild child process failed")
+        }
+        record(Figure(name: "rebuild peak memory", quire: mib, baseline: nil, unit: "MiB RSS",
+                      ratio: nil, target: "< 150 MiB", note: "rebuild of \(count) events in a process of its own (VmHWM)"))
+    }
+    if sections.contains("server") {
+        if FileManager.default.isExecutableFile(atPath: quire) {
+            log("group commit through quire serve…")
+            for f in try await GroupCommitBenchmark.run(quire: quire, levels: [1, 8, 32, 128], seconds: smoke ? 1 : 10) { record(f) }
+        } else {
+            log("(no quire binary next to quire-bench: skipping the group commit figures)")
+        }
     }
 } catch {
     log("benchmark failed: \(error)")
+    try? FileManager.default.removeItem(at: runDirectory)
     exit(1)
 }
 
@@ -108,3 +142,4 @@ let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 try encoder.encode(run).write(to: URL(fileURLWithPath: jsonPath))
 log("wrote \(jsonPath)")
+try? FileManager.default.removeItem(at: runDirectory)
