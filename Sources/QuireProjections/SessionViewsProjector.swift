@@ -100,7 +100,7 @@ public struct SessionViewsProjector: Projector {
     }
 
     static func decodeObject(_ text: String) -> [String: JSONValue] {
-        (try? EventCoding.decoder.decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:]
+        (try? JSONValue(stored: text))?.objectValue ?? [:]
     }
 
     static func session(_ row: Row) -> SessionState {

@@ -203,10 +203,9 @@ extension QuireService {
     func auditRows(_ records: [RecordedEvent]) throws(QuireError) -> [AuditRow] {
         // One query for all the actors' emails, not one per row.
         let emails = try emails(for: records)
-        let decoder = EventCoding.decoder
         return records.map { r in
             // One parse per row: the session comes from the stream's name, or a denial's target.
-            let payload = (try? decoder.decode(JSONValue.self, from: Data(r.payload.utf8))) ?? .string(r.payload)
+            let payload = (try? JSONValue(stored: r.payload)) ?? .string(r.payload)
             let stream = r.type == "access.denied" ? payload.objectValue?["target"]?.stringValue ?? "" : r.stream
             let sessionID = stream.hasPrefix(SessionKind.streamPrefix) ? String(stream.dropFirst(SessionKind.streamPrefix.count)) : nil
             return AuditRow(position: r.position, recordedAt: r.recordedAt, actorID: r.actor, actorEmail: emails[r.actor],

@@ -16,7 +16,7 @@ extension String: EventPayloadForm {
 
 extension JSONValue: EventPayloadForm {
     public init(storedPayload: String) {
-        self = (try? EventCoding.decoder.decode(JSONValue.self, from: Data(storedPayload.utf8))) ?? .string(storedPayload)
+        self = (try? JSONValue(stored: storedPayload)) ?? .string(storedPayload)
     }
 }
 

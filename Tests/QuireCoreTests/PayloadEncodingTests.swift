@@ -117,3 +117,34 @@ struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// `JSONValue(stored:)` reads what quire wrote without `JSONDecoder`; it must read everything
+/// exactly as `JSONDecoder` does, and hand whatever it does not accept to it.
+@Suite struct StoredJSONTests {
+    static func foundation(_ text: String) -> JSONValue? {
+        try? EventCoding.decoder.decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    @Test func generatedValuesReadAsFoundationReadsThem() throws {
+        var random = PayloadEncodingTests.Generator(seed: 7)
+        for _ in 0..<2000 {
+            let text = JSONValue.object(random.object()).canonical
+            #expect(try JSONValue(stored: text) == Self.foundation(text), "\(text)")
+        }
+        for _ in 0..<500 {
+            let payload = try random.event().encodedPayload()
+            #expect(try JSONValue(stored: payload) == Self.foundation(payload), "\(payload)")
+        }
+    }
+
+    @Test(arguments: [
+        #"{"a":"\u0041\u00e9\ud83d\ude00","b":"\/\b\f\n\r\t\"\\"}"#, #" [ 1 , -0.5e+3 , 2E-2 , true , false , null ] "#,
+        #"{"nested":{"deep":[[[]]],"empty":{}}}"#, #""plain""#, "12", "-0", #"{"k":"é 😀 \u2028"}"#,
+        // Not accepted by the strict reader: JSONDecoder decides.
+        #"{"a":1,}"#, #"{"a":1,"a":2}"#, #"[01]"#, #"{"a":"\ud800"}"#, "[1e400]", "nul", #"{"a" 1}"#, "",
+    ])
+    func tricky(_ text: String) throws {
+        let mine = try? JSONValue(stored: text)
+        #expect(mine == Self.foundation(text))
+    }
+}
