@@ -125,6 +125,12 @@ public enum JSONValue: Hashable, Sendable {
 
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape at all: append them whole.
+        if !s.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

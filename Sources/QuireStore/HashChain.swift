@@ -8,19 +8,28 @@ import Foundation
 public enum HashChain {
     /// The `prev_hash` of position 1.
     public static let genesis = Data(repeating: 0, count: 32)
+    private static let newline = Data([0x0A])
 
     public static func hash(prev: Data, position: Int64, stream: String, version: Int, type: String, schema: Int,
                             eventID: String, actor: String, commandID: String?, recordedAt: String, payload: String) -> Data {
         var hasher = SHA256()
         hasher.update(data: prev)
-        var header = ""
-        header.reserveCapacity(160)
-        for field in [String(position), stream, String(version), type, String(schema), eventID, actor, commandID ?? "", recordedAt] {
-            header += field
-            header += "\n"
+        // Fed field by field from the strings' own UTF-8, without building the header.
+        func feed(_ text: String, newline: Bool = true) {
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            if newline { hasher.update(data: Self.newline) }
         }
-        hasher.update(data: Data(header.utf8))
-        hasher.update(data: Data(payload.utf8))
+        feed(String(position))
+        feed(stream)
+        feed(String(version))
+        feed(type)
+        feed(String(schema))
+        feed(eventID)
+        feed(actor)
+        feed(commandID ?? "")
+        feed(recordedAt)
+        feed(payload, newline: false)
         return Data(hasher.finalize())
     }
 
