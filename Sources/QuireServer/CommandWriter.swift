@@ -8,7 +8,8 @@ import QuireService
 /// fsynced, the commands that arrive queue up; when it commits, the writer takes everything queued
 /// (up to `maxBatch` commands) into the next transaction, `QuireService.handleBatch`, where each
 /// command runs in its own savepoint, so a rejected command never fails its neighbours. A lone
-/// request never waits for company: there is no timer, only "whatever is queued right now".
+/// request never waits for company: there is no timer, only "whatever is queued right now", and
+/// a request that finds the writer idle is written at once in a transaction of its own.
 ///
 /// Once submitted, a command is committed or refused whether or not its client is still there:
 /// the request's task only waits for the answer.
@@ -47,6 +48,19 @@ actor CommandWriter {
     func submit(_ submissions: [QuireService.Submission]) async -> Results {
         guard !submissions.isEmpty else { return [] }
         guard groupCommit else { return await handleOneByOne(submissions) }
+        if !draining, queue.isEmpty, submissions.count == 1 {
+            // Nobody else is waiting: this command goes to the writer at once, exactly as it
+            // would with group commit off, so a lone request pays nothing for batching. Whoever
+            // arrives meanwhile queues for the next transaction.
+            draining = true
+            let results = await handleOneByOne(submissions)
+            if queue.isEmpty {
+                draining = false
+            } else {
+                Task { await self.drain() }
+            }
+            return results
+        }
         return await withCheckedContinuation { continuation in
             queue.append(Pending(submissions: submissions, continuation: continuation))
             if !draining {
@@ -72,7 +86,7 @@ actor CommandWriter {
             let service = service
             let clock = ContinuousClock()
             let start = clock.now
-            let results = await Blocking.perform { service.handleBatch(submissions) }
+            let results = await Blocking.perform(on: Blocking.writer) { service.handleBatch(submissions) }
             record(submissions, results, duration: clock.now - start)
             var next = 0
             for pending in batch {
@@ -91,7 +105,7 @@ actor CommandWriter {
             let service = service
             let clock = ContinuousClock()
             let start = clock.now
-            let result = await Blocking.perform {
+            let result = await Blocking.perform(on: Blocking.writer) {
                 Result { () throws(QuireError) -> Outcome in
                     try service.handle(submission.request, as: submission.actor, commandID: submission.commandID)
                 }
