@@ -103,17 +103,19 @@ public struct SessionViewsProjector: Projector {
         (try? JSONValue(stored: text))?.objectValue ?? [:]
     }
 
+    /// A row of `SELECT *`, read by position in the table's column order above (by name, GRDB
+    /// compares every column's name case-insensitively: a tenth of a command's decision).
     static func session(_ row: Row) -> SessionState {
         let epoch = Timestamp(milliseconds: 0)
         return SessionState(
-            id: SessionID(row["session_id"] as String), ownerID: (row["owner_id"] as String?).map { UserID($0) },
-            name: row["name"], fileName: row["file_name"], jsonHash: row["json_hash"], questionCount: row["question_count"],
-            paper: decodeObject(row["paper"]), blob: row["blob"],
-            status: SessionStatus(rawValue: row["status"]) ?? .inProgress, step: ImportStep(rawValue: row["step"]) ?? .upload,
-            progress: row["progress"], questionsImported: row["questions_imported"], metadata: decodeObject(row["metadata"]),
-            version: row["version"], createdAt: Timestamp(rfc3339: row["created_at"]) ?? epoch,
-            updatedAt: Timestamp(rfc3339: row["updated_at"]) ?? epoch,
-            lastAccessedAt: Timestamp(rfc3339: row["last_accessed_at"]) ?? epoch)
+            id: SessionID(row[0] as String), ownerID: (row[1] as String?).map { UserID($0) },
+            name: row[2], fileName: row[3], jsonHash: row[4], questionCount: row[5],
+            paper: decodeObject(row[6]), blob: row[8],
+            status: SessionStatus(rawValue: row[9]) ?? .inProgress, step: ImportStep(rawValue: row[10]) ?? .upload,
+            progress: row[11], questionsImported: row[12], metadata: decodeObject(row[13]),
+            version: row[14], createdAt: Timestamp(rfc3339: row[15]) ?? epoch,
+            updatedAt: Timestamp(rfc3339: row[16]) ?? epoch,
+            lastAccessedAt: Timestamp(rfc3339: row[17]) ?? epoch)
     }
 
     // MARK: - Queries
