@@ -136,6 +136,6 @@ let package = Package(
         ),
         // End to end: runs the built `quire` binary.
         // FuzzCorpus/ holds inputs replayed by FuzzTests, read from the checkout, not bundled.
-        .testTarget(name: "quireTests", dependencies: ["quire"], exclude: ["FuzzCorpus"], swiftSettings: swiftSettings),
+        .testTarget(name: "quireTests", dependencies: ["quire", "QuireCore"], exclude: ["FuzzCorpus"], swiftSettings: swiftSettings),
     ]
 )

@@ -8,12 +8,12 @@ import Testing
 /// Drives a store with a random but valid stream of events, each batch appended and projected
 /// inline in one transaction, the way the command handler does.
 struct RandomWorkload {
-    var rng: SplitMix
+    var rng: SeededRandom
     var users: [UserID] = []
     var sessions: [SessionID: (owner: UserID?, status: SessionStatus)] = [:]
     var clock = Timestamp(milliseconds: 1_764_000_000_000)
 
-    init(seed: UInt64) { rng = SplitMix(seed: seed) }
+    init(seed: UInt64) { rng = SeededRandom(seed: seed) }
 
     mutating func nextEvents() -> (Actor, [Event]) {
         clock = clock.adding(milliseconds: Int64(rng.next() % 5_000_000))
@@ -67,19 +67,6 @@ struct RandomWorkload {
                 try projections.apply(Array(zip(appended, events)), db)
             }
         }
-    }
-}
-
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import QuireCore
 import Testing
 
 /// Seeded, structure-aware fuzzing of everything quire reads: `submit` lines, paper files,

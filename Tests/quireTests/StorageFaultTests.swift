@@ -1,4 +1,5 @@
 import Foundation
+import QuireCore
 import Testing
 
 /// The storage under quire fails: a read-only database, a full disk, a corrupted page, a missing

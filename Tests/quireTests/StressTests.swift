@@ -1,4 +1,5 @@
 import Foundation
+import QuireCore
 import Synchronization
 import Testing
 
