@@ -105,7 +105,8 @@ extension EventBatch {
         } catch {
             handoff.abandon()
             finished.wait()
-            if case .failure(let applyError)? = outcome.value { throw applyError }
+            // Reading stopped because applying failed: that failure is the one to report.
+            if error is CancellationError, case .failure(let applyError)? = outcome.value { throw applyError }
             throw error
         }
         finished.wait()

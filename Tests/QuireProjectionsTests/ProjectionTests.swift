@@ -163,7 +163,31 @@ struct ProjectionTests {
                 try SessionViewsProjector().apply(event, record, db)
             }
         }
-        #expect(throws: QuireError.self) { try Projections([Failing()]).rebuild(nil, store) }
+        // The applying thread's failure is what the rebuild reports.
+        #expect(throws: QuireError.internal("injected failure")) { try Projections([Failing()]).rebuild(nil, store) }
+        #expect(try snapshot(store) == before)
+    }
+
+    /// The reading thread's failure (a payload that does not decode) is reported as itself, not as
+    /// the cancellation of the applying thread, and the old projections keep serving.
+    @Test func aRebuildReportsAnUndecodableEventAndChangesNothing() throws {
+        let store = try tempStore()
+        var workload = RandomWorkload(seed: 9)
+        try workload.run(3000, on: store)
+        try store.write { db in
+            let tip = try EventLog.tip(db)
+            try EventLog.insert(RecordedEvent(position: tip.position + 1, stream: "session-broken", version: 1, type: "session.created",
+                                              schema: 1, eventID: "e", actor: "system", commandID: nil,
+                                              recordedAt: "2026-01-01T00:00:00.000Z", payload: "{}", prevHash: tip.hash,
+                                              hash: Data(repeating: 1, count: 32)), db)
+        }
+        let before = try snapshot(store)
+        do {
+            try Projections.core.rebuild(nil, store)
+            Issue.record("the rebuild went through an undecodable event")
+        } catch {
+            #expect(error.message.contains("session.created payload does not fit"), "\(error.message)")
+        }
         #expect(try snapshot(store) == before)
     }
 
