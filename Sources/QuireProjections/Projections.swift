@@ -161,22 +161,27 @@ public struct Projections: Sendable {
 
     /// For in-memory databases (replay): everything in one transaction.
     func rebuildInPlace(_ chosen: [any Projector], _ store: EventStore, progress: RebuildProgress?) throws(QuireError) {
-        try store.write { db in
-            try Self.createCheckpointTable(db)
-            for p in chosen {
-                try p.dropTables(db)
-                try p.createTables(db)
-            }
-            let total = try EventLog.tip(db).position
-            var last: Int64 = 0
-            try EventBatch.forEach(db) { batch in
-                for p in chosen { try p.apply(batch, db) }
-                last = batch.last ?? last
-                progress?(last, total)
-            }
-            for p in chosen { try Self.setCheckpoint(p, position: last, db) }
+        try store.write { db in try Projections(chosen).rebuild(within: db, progress: progress) }
+    }
+
+    /// Rebuilds these projections from the whole log inside the caller's transaction, so that they
+    /// commit together with whatever else it wrote: `import` uses this, so that a killed import
+    /// leaves either nothing or the log with its projections, never a log without them.
+    public func rebuild(within db: Database, progress: RebuildProgress? = nil) throws {
+        try Self.createCheckpointTable(db)
+        for p in projectors {
+            try p.dropTables(db)
+            try p.createTables(db)
+        }
+        let total = try EventLog.tip(db).position
+        var last: Int64 = 0
+        try EventBatch.forEach(db) { batch in
+            for p in projectors { try p.apply(batch, db) }
+            last = batch.last ?? last
             progress?(last, total)
         }
+        for p in projectors { try Self.setCheckpoint(p, position: last, db) }
+        progress?(last, total)
     }
 
     static func removeShadow(_ path: String) {

@@ -170,9 +170,10 @@ extension QuireService {
             guard ended else {
                 throw QuireError.invalidInput("The file ends after line \(lineNumber) without the export's end line: it is truncated.")
             }
+            // The projections commit with the events: a killed import leaves nothing or everything.
+            try projections.rebuild(within: db, progress: progress)
             return position
         }
-        try projections.rebuild(nil, store, progress: progress)
         return count
     }
 }
