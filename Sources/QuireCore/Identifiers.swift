@@ -77,20 +77,14 @@ public enum Identifier {
         let digits: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 36) { out in
             var n = 0
-            // 8-4-4 hex digits of the high word, then 4-12 of the low one.
-            for (word, groups) in [(high, (8, 4, 4)), (low, (4, 12, 0))] {
-                var k = 0
-                for length in [groups.0, groups.1, groups.2] where length > 0 {
-                    if n > 0 {
-                        out[n] = UInt8(ascii: "-")
-                        n += 1
-                    }
-                    for _ in 0..<length {
-                        out[n] = digits.utf8Start[Int(word >> UInt64(60 - 4 * k) & 0xF)]
-                        n += 1
-                        k += 1
-                    }
+            for k in 0..<32 {  // 32 hex digits, dashes before the 9th, 13th, 17th and 21st
+                if k == 8 || k == 12 || k == 16 || k == 20 {
+                    out[n] = UInt8(ascii: "-")
+                    n += 1
                 }
+                let word = k < 16 ? high : low
+                out[n] = digits.utf8Start[Int(word >> UInt64(60 - 4 * (k % 16)) & 0xF)]
+                n += 1
             }
             return n
         }

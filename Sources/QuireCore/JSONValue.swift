@@ -44,11 +44,7 @@ public enum JSONValue: Hashable, Sendable {
         }
         // Valid JSON is read by the strict reader (what JSONDecoder would give, faster); anything
         // it does not accept goes to JSONDecoder, whose error names the problem.
-        if let value = data.withUnsafeBytes({ raw -> JSONValue? in
-            var reader = StrictJSONReader(raw.bindMemory(to: UInt8.self))
-            guard let value = reader.value(), reader.atEnd else { return nil }
-            return value
-        }) {
+        if let value = data.withUnsafeBytes({ StrictJSONReader.document($0.bindMemory(to: UInt8.self)) }) {
             return value
         }
         do {

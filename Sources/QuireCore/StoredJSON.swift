@@ -7,12 +7,7 @@ extension JSONValue {
     /// repeated key) goes to `JSONDecoder` after all, so the result is always what it would give.
     public init(stored text: String) throws {
         var text = text
-        let parsed = text.withUTF8 { bytes -> JSONValue? in
-            var reader = StrictJSONReader(bytes)
-            guard let value = reader.value(), reader.atEnd else { return nil }
-            return value
-        }
-        if let parsed {
+        if let parsed = text.withUTF8(StrictJSONReader.document) {
             self = parsed
         } else {
             self = try EventCoding.decoder.decode(JSONValue.self, from: Data(text.utf8))
@@ -27,6 +22,13 @@ struct StrictJSONReader {
     private var depth = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// The one value these bytes hold, with nothing but whitespace around it; nil otherwise.
+    static func document(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        var reader = StrictJSONReader(bytes)
+        guard let value = reader.value(), reader.atEnd else { return nil }
+        return value
+    }
 
     var atEnd: Bool {
         mutating get {
