@@ -17,8 +17,9 @@ extension JSONValue {
 
 /// A recursive-descent reader of RFC 8259 JSON over UTF-8 bytes; nil on anything else.
 struct StrictJSONReader {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var i = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// The offset of the next byte to read.
+    var i = 0
     private var depth = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
@@ -37,7 +38,7 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
@@ -114,7 +115,7 @@ struct StrictJSONReader {
     }
 
     /// At an opening quote: the string, its escapes resolved.
-    private mutating func string() -> String? {
+    mutating func string() -> String? {
         i += 1
         let start = i
         // The common case: no escapes, so the bytes between the quotes are the string.

@@ -25,14 +25,41 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let (year, month, day) = Self.civil(fromDays: days)
         let hour = msOfDay / 3_600_000, minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60, milli = msOfDay % 1000
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))T"
-            + "\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(milli, 3))Z"
+        guard (0...9999).contains(year) else {
+            return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))T"
+                + "\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(milli, 3))Z"
+        }
+        // Every projection row and every event carries times: written digit by digit into one
+        // buffer rather than assembled from seven small strings.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            func digits(_ value: Int64, _ width: Int, at start: Int, then separator: UInt8) {
+                var value = value
+                for k in stride(from: start + width - 1, through: start, by: -1) {
+                    text[k] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                    value /= 10
+                }
+                text[start + width] = separator
+            }
+            digits(year, 4, at: 0, then: UInt8(ascii: "-"))
+            digits(month, 2, at: 5, then: UInt8(ascii: "-"))
+            digits(day, 2, at: 8, then: UInt8(ascii: "T"))
+            digits(hour, 2, at: 11, then: UInt8(ascii: ":"))
+            digits(minute, 2, at: 14, then: UInt8(ascii: ":"))
+            digits(second, 2, at: 17, then: UInt8(ascii: "."))
+            digits(milli, 3, at: 20, then: UInt8(ascii: "Z"))
+            return 24
+        }
     }
 
     /// Parses RFC 3339: `2026-11-25T00:32:36.123Z`, `2026-11-25T00:32:36Z`, `2026-11-25 00:32:36+02:00`,
     /// or a plain date `2026-11-25` (midnight UTC). Fractions beyond milliseconds are truncated.
     public init?(rfc3339 text: String) {
-        let chars = Array(text.utf8)
+        var text = text
+        guard let milliseconds = text.withUTF8(Self.milliseconds(rfc3339:)) else { return nil }
+        self.init(milliseconds: milliseconds)
+    }
+
+    private static func milliseconds(rfc3339 chars: UnsafeBufferPointer<UInt8>) -> Int64? {
         func number(_ range: Range<Int>) -> Int64? {
             guard range.upperBound <= chars.count else { return nil }
             var value: Int64 = 0
@@ -47,7 +74,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
               (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
         else { return nil }
         var ms = Self.days(year: year, month: month, day: day) * 86_400_000
-        if chars.count == 10 { self.init(milliseconds: ms); return }
+        if chars.count == 10 { return ms }
         guard chars.count >= 19, chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: "t") || chars[10] == UInt8(ascii: " "),
               chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
@@ -86,7 +113,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         } else {
             return nil
         }
-        self.init(milliseconds: ms)
+        return ms
     }
 
     /// An RFC 3339 time, or a duration before `now`: `30s`, `30m`, `24h`, `7d`, `2w` — what

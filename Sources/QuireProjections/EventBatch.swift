@@ -27,7 +27,9 @@ public struct EventBatch: Sendable {
                 }
             } else if case .accessDenied = event {
                 continue  // names a session but never changes it
-            } else if let id = event.sessionID, let state = sessions[id] {
+            } else if let id = event.sessionID, let state = sessions.removeValue(forKey: id) {
+                // Taken out of the dictionary while it evolves, so that its metadata is not shared
+                // (and copied) when an update merges into it.
                 sessions[id] = SessionState.evolve(state, event, version: record.version, at: record.timestamp) ?? state
             }
         }

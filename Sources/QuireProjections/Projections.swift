@@ -114,11 +114,8 @@ public struct Projections: Sendable {
         let shadowPath = livePath + "-rebuild"
         Self.removeShadow(shadowPath)
         defer { Self.removeShadow(shadowPath) }
-        let shadow = try EventStore(path: shadowPath, options: .init(durability: .off, create: true))
+        let shadow = try EventStore.scratch(path: shadowPath)
         // 1. Build from a snapshot, outside the live write lock.
-        // A larger page cache than SQLite's 2 MiB default keeps the projections' pages from being
-        // spilled and re-read while they are built.
-        try shadow.writeWithoutTransaction { target in try target.execute(sql: "PRAGMA cache_size = -32768") }
         try shadow.write { target in
             try Self.createCheckpointTable(target)
             for p in chosen { try p.createTables(target) }

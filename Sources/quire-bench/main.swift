@@ -12,7 +12,8 @@ import QuireStore
 //
 // Sections: commands, append, log (queries at two sizes, rebuild, footprint), server (group
 // commit and the service's memory). `--rebuild-child PATH` is what the run itself starts to
-// measure a rebuild's peak memory in a process of its own.
+// measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
+// the synthetic log to a file that stays, to profile commands on.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -28,6 +29,22 @@ if let path = option("--rebuild-child") {
         exit(0)
     } catch {
         log("rebuild failed: \(error)")
+        exit(1)
+    }
+}
+
+if let path = option("--generate") {
+    // The benchmark's synthetic log in a file that stays, for profiling a command on it
+    // (`perf record -g quire rebuild --db PATH`, `valgrind --tool=callgrind …`).
+    let synthetic = SyntheticLog.sized(events: option("--events").flatMap(Int.init) ?? 1_000_000)
+    do {
+        let store = try EventStore(path: path, options: .init(create: true))
+        try Benchmarks.generate(synthetic, sessions: 0..<synthetic.sessions, into: store)
+        try Projections.core.prepare(store)
+        print("\(synthetic.events) events in \(path)")
+        exit(0)
+    } catch {
+        log("generating failed: \(error)")
         exit(1)
     }
 }
@@ -79,7 +96,7 @@ do {
         try Benchmarks.generate(full, sessions: tenth.sessions..<full.sessions, into: store)
         let count = try store.read { db in try EventLog.count(db) }
         log("rebuild of \(count) events…")
-        record(try Benchmarks.rebuild(path: path, store: store, events: count))
+        for f in try Benchmarks.rebuild(path: path, store: store, events: count) { record(f) }
         let service = try QuireService.open(path: path)
         log("queries at \(count) events…")
         let large = try Benchmarks.queries(service, log: full, label: "\(count / 1000)k", samples: querySamples)
