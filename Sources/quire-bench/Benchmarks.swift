@@ -194,30 +194,25 @@ enum Benchmarks {
     static func rebuild(path: String, store: EventStore, events: Int64) throws -> [Figure] {
         let seconds = try Clock.seconds { try Projections.core.rebuild(nil, store) }
         let db = BareSQLite(path: path)
-        var decoded = 0
-        let scanSeconds = Clock.seconds {
-            db.scanRows("SELECT type, schema, payload FROM events ORDER BY position") { row in
-                let type = String(cString: sqlite3_column_text(row, 0))
-                let schema = Int(sqlite3_column_int(row, 1))
-                let payload = Data(bytes: sqlite3_column_blob(row, 2), count: Int(sqlite3_column_bytes(row, 2)))
-                if (try? Event.decode(type: type, schema: schema, payload: payload)) != nil { decoded += 1 }
+        /// The rate of a bare sequential scan of the log that decodes every payload with `decode`.
+        func scan(_ decode: (String, Int, Data) -> Bool) -> Double {
+            var decoded = 0
+            let seconds = Clock.seconds {
+                db.scanRows("SELECT type, schema, payload FROM events ORDER BY position") { row in
+                    let type = String(cString: sqlite3_column_text(row, 0))
+                    let schema = Int(sqlite3_column_int(row, 1))
+                    let payload = Data(bytes: sqlite3_column_blob(row, 2), count: Int(sqlite3_column_bytes(row, 2)))
+                    if decode(type, schema, payload) { decoded += 1 }
+                }
             }
+            precondition(Int64(decoded) == events, "the scan decoded \(decoded) of \(events) events")
+            return Double(events) / seconds
         }
-        precondition(Int64(decoded) == events, "the scan decoded \(decoded) of \(events) events")
+        let scanRate = scan { (try? Event.decode(type: $0, schema: $1, payload: $2)) != nil }
         // The same scan with Foundation's JSONDecoder, which Event.decode used alone before
         // PayloadReader: what the baseline would be without it.
-        var foundationDecoded = 0
-        let foundationSeconds = Clock.seconds {
-            db.scanRows("SELECT type, schema, payload FROM events ORDER BY position") { row in
-                let type = String(cString: sqlite3_column_text(row, 0))
-                let schema = Int(sqlite3_column_int(row, 1))
-                let payload = Data(bytes: sqlite3_column_blob(row, 2), count: Int(sqlite3_column_bytes(row, 2)))
-                if (try? Event.foundationDecoded(type: type, schema: schema, payload: payload)) != nil { foundationDecoded += 1 }
-            }
-        }
-        precondition(Int64(foundationDecoded) == events, "the JSONDecoder scan decoded \(foundationDecoded) of \(events) events")
-        let rate = Double(events) / seconds, scanRate = Double(events) / scanSeconds
-        let foundationRate = Double(events) / foundationSeconds
+        let foundationRate = scan { (try? Event.foundationDecoded(type: $0, schema: $1, payload: $2)) != nil }
+        let rate = Double(events) / seconds
         return [
             Figure(name: "rebuild (all projections)", quire: rate, baseline: scanRate, unit: "events/s", ratio: rate / scanRate,
                    target: ">= 0.5", note: "\(events) events; baseline: a bare sequential scan decoding every payload with Event.decode"),
