@@ -76,7 +76,9 @@ public struct EventStore: Sendable {
     /// A throwaway file with the same schema: the shadow a rebuild builds its tables in.
     ///
     /// No journal and no fsync: a crash only means building it again, and its pages are written
-    /// once, straight into the file, instead of into a WAL and then again into the file. A page
+    /// once, straight into the file, instead of into a WAL and then again into the file. Without a
+    /// journal a rolled-back transaction leaves the file in no defined state; a failed build is
+    /// thrown away all the same, and the live database is never touched by it. A page
     /// cache larger than SQLite's 2 MiB default keeps the tables' pages from being spilled and
     /// re-read while they are built.
     public static func scratch(path: String) throws(QuireError) -> EventStore {
