@@ -28,101 +28,123 @@ enum Benchmarks {
         let (service, _) = try freshService("commands")
         let cycles = max(n / 5, 1)
         let papers = (0..<cycles).map(SyntheticLog.paper)
-        var done = 0
-        let quireSeconds = try Clock.seconds {
-            for c in 0..<cycles {
-                let actor = ActorName.named("a\(c % 10)@bench.example")
-                let created = try service.handle(.createSession(name: nil, paper: .bytes(fileName: "p\(c).json", data: papers[c]), allowDuplicate: false), as: actor)
-                let id = SessionID(created.session!.id)
-                _ = try service.handle(.command(.accessSession(id)), as: actor)
-                _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, step: .questions, progress: 50))), as: actor)
-                _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, progress: 90, questionsImported: 8))), as: actor)
-                _ = try service.handle(.command(.completeSession(CompleteSession(sessionID: id))), as: actor)
-                done += 5
+        let bare = try BareCommands(papers: papers)
+        func quireCycle(_ c: Int) throws {
+            let actor = ActorName.named("a\(c % 10)@bench.example")
+            let created = try service.handle(.createSession(name: nil, paper: .bytes(fileName: "p\(c).json", data: papers[c]), allowDuplicate: false), as: actor)
+            let id = SessionID(created.session!.id)
+            _ = try service.handle(.command(.accessSession(id)), as: actor)
+            _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, step: .questions, progress: 50))), as: actor)
+            _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, progress: 90, questionsImported: 8))), as: actor)
+            _ = try service.handle(.command(.completeSession(CompleteSession(sessionID: id))), as: actor)
+        }
+        // Interleaved rounds, each side going first in turn: this disk's fsync cost drifts within
+        // a minute, and one long run of each would compare two different disks.
+        let rounds = min(10, cycles)
+        var quireSeconds = 0.0, bareSeconds = 0.0
+        for round in 0..<rounds {
+            let chunk = (cycles * round / rounds)..<(cycles * (round + 1) / rounds)
+            let measureQuire = { try Clock.seconds { for c in chunk { try quireCycle(c) } } }
+            let measureBare = { Clock.seconds { for c in chunk { bare.cycle(c) } } }
+            if round % 2 == 0 {
+                quireSeconds += try measureQuire()
+                bareSeconds += measureBare()
+            } else {
+                bareSeconds += measureBare()
+                quireSeconds += try measureQuire()
             }
         }
-        let quireRate = Double(done) / quireSeconds
-        let bareRate = try bareCommands(cycles: cycles, papers: papers)
+        let quireRate = Double(cycles * 5) / quireSeconds
+        let bareRate = Double(cycles * 5) / bareSeconds
         return Figure(name: "durable command rate", quire: quireRate, baseline: bareRate, unit: "commands/s",
                       ratio: quireRate / bareRate, target: ">= 0.7",
-                      note: "baseline: bare SQLite writing the same event, projection, checkpoint and idempotency rows, one transaction each, synchronous=FULL")
+                      note: "baseline: bare SQLite writing the same event, projection, checkpoint and idempotency rows, one transaction each, synchronous=FULL; \(rounds) interleaved rounds")
     }
 
     /// The same writes as the handler makes per command, through plain prepared statements.
-    static func bareCommands(cycles: Int, papers: [Data]) throws -> Double {
-        let path = temporaryDirectory("bare") + "/q.sqlite"
-        do {  // quire's own schema, so both write into identical tables, indexes and triggers
-            let store = try EventStore(path: path, options: .init(create: true))
-            try Projections.core.prepare(store)
-        }
-        let db = BareSQLite(path: path)
+    final class BareCommands {
+        let db: BareSQLite
+        let papers: [Data]
         let hash = Data(repeating: 7, count: 32)
         var position: Int64 = 0
         let now = Timestamp.now().description
+
+        init(papers: [Data]) throws {
+            let path = temporaryDirectory("bare") + "/q.sqlite"
+            do {  // quire's own schema, so both write into identical tables, indexes and triggers
+                let store = try EventStore(path: path, options: .init(create: true))
+                try Projections.core.prepare(store)
+            }
+            db = BareSQLite(path: path)
+            self.papers = papers
+        }
+
         func event(_ stream: String, _ version: Int, _ type: String, _ payload: String, _ command: String) {
             position += 1
             db.run("INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id, recorded_at, payload, prev_hash, hash) VALUES (?,?,?,?,1,?,?,?,?,?,?,?)",
                    [.int(position), .text(stream), .int(Int64(version)), .text(type), .text(UUID().uuidString), .text("a1"), .text(command),
                     .text(now), .text(payload), .blob(hash), .blob(hash)])
         }
+
         func checkpoints() {
             for name in ["authorization", "session_views", "duplicates", "monitor"] {
                 db.run("INSERT INTO projection_checkpoints(name, code_version, position) VALUES (?, 1, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position",
                        [.text(name), .int(position)])
             }
         }
+
         func view(_ id: String, _ status: String, _ version: Int) {
             db.run("INSERT OR REPLACE INTO session_views VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    [.text(id), .text("a1"), .text("Paper"), .text("p.json"), .text(String(repeating: "a", count: 64)), .int(10),
                     .text("{\"code\":\"B1/1\",\"subject\":\"Mathematics\",\"year\":2024}"), .text("B1/1"), .text(String(repeating: "b", count: 64)),
                     .text(status), .text("questions"), .int(50), .int(8), .text("{}"), .int(Int64(version)), .text(now), .text(now), .text(now)])
         }
+
         func command(_ id: String) {
             db.run("INSERT INTO commands(command_id, fingerprint, actor, outcome, first_position, recorded_at) VALUES (?,?,?,?,?,?)",
                    [.text(id), .text(String(repeating: "f", count: 64)), .text("a1"), .text(String(repeating: "x", count: 700)), .int(position), .text(now)])
         }
-        let seconds = Clock.seconds {
-            for c in 0..<cycles {
-                let id = UUID().uuidString.lowercased()
-                let stream = "session-" + id
-                // create
+
+        /// One session's five commands, one transaction each.
+        func cycle(_ c: Int) {
+            let id = UUID().uuidString.lowercased()
+            let stream = "session-" + id
+            // create
+            db.exec("BEGIN IMMEDIATE")
+            db.run("INSERT OR IGNORE INTO blobs(hash, size, content, stored_at) VALUES (?,?,?,?)",
+                   [.text(UUID().uuidString), .int(Int64(papers[c].count)), .blob(papers[c]), .text(now)])
+            event(stream, 1, "session.created", String(repeating: "p", count: 420), UUID().uuidString)
+            db.run("INSERT INTO auth_sessions(session_id, owner_id, status) VALUES (?,?,?)", [.text(id), .text("a1"), .text("in_progress")])
+            view(id, "in_progress", 1)
+            db.run("INSERT INTO duplicate_index(owner_id, json_hash, session_id, created_at) VALUES (?,?,?,?)",
+                   [.text("a1"), .text(UUID().uuidString), .text(id), .text(now)])
+            db.run("INSERT INTO monitor_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   [.text(id), .text("a1"), .text("a1@bench.example"), .text("Paper"), .text("p.json"), .text("upload"), .int(0), .int(10), .int(0),
+                    .text(String(repeating: "a", count: 64)), .text(now), .text(now), .text(now), .int(1)])
+            checkpoints()
+            command(UUID().uuidString)
+            db.exec("COMMIT")
+            // access, update, update
+            for v in 2...4 {
                 db.exec("BEGIN IMMEDIATE")
-                db.run("INSERT OR IGNORE INTO blobs(hash, size, content, stored_at) VALUES (?,?,?,?)",
-                       [.text(UUID().uuidString), .int(Int64(papers[c].count)), .blob(papers[c]), .text(now)])
-                event(stream, 1, "session.created", String(repeating: "p", count: 420), UUID().uuidString)
-                db.run("INSERT INTO auth_sessions(session_id, owner_id, status) VALUES (?,?,?)", [.text(id), .text("a1"), .text("in_progress")])
-                view(id, "in_progress", 1)
-                db.run("INSERT INTO duplicate_index(owner_id, json_hash, session_id, created_at) VALUES (?,?,?,?)",
-                       [.text("a1"), .text(UUID().uuidString), .text(id), .text(now)])
-                db.run("INSERT INTO monitor_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       [.text(id), .text("a1"), .text("a1@bench.example"), .text("Paper"), .text("p.json"), .text("upload"), .int(0), .int(10), .int(0),
-                        .text(String(repeating: "a", count: 64)), .text(now), .text(now), .text(now), .int(1)])
-                checkpoints()
-                command(UUID().uuidString)
-                db.exec("COMMIT")
-                // access, update, update
-                for v in 2...4 {
-                    db.exec("BEGIN IMMEDIATE")
-                    event(stream, v, v == 2 ? "session.accessed" : "session.updated", String(repeating: "p", count: 90), UUID().uuidString)
-                    view(id, "in_progress", v)
-                    db.run("UPDATE monitor_sessions SET progress = ?, last_accessed_at = ?, version = ? WHERE session_id = ?",
-                           [.int(50), .text(now), .int(Int64(v)), .text(id)])
-                    checkpoints()
-                    command(UUID().uuidString)
-                    db.exec("COMMIT")
-                }
-                // complete
-                db.exec("BEGIN IMMEDIATE")
-                event(stream, 5, "session.completed", String(repeating: "p", count: 80), UUID().uuidString)
-                db.run("UPDATE auth_sessions SET status = 'completed' WHERE session_id = ?", [.text(id)])
-                view(id, "completed", 5)
-                db.run("DELETE FROM monitor_sessions WHERE session_id = ?", [.text(id)])
+                event(stream, v, v == 2 ? "session.accessed" : "session.updated", String(repeating: "p", count: 90), UUID().uuidString)
+                view(id, "in_progress", v)
+                db.run("UPDATE monitor_sessions SET progress = ?, last_accessed_at = ?, version = ? WHERE session_id = ?",
+                       [.int(50), .text(now), .int(Int64(v)), .text(id)])
                 checkpoints()
                 command(UUID().uuidString)
                 db.exec("COMMIT")
             }
+            // complete
+            db.exec("BEGIN IMMEDIATE")
+            event(stream, 5, "session.completed", String(repeating: "p", count: 80), UUID().uuidString)
+            db.run("UPDATE auth_sessions SET status = 'completed' WHERE session_id = ?", [.text(id)])
+            view(id, "completed", 5)
+            db.run("DELETE FROM monitor_sessions WHERE session_id = ?", [.text(id)])
+            checkpoints()
+            command(UUID().uuidString)
+            db.exec("COMMIT")
         }
-        return Double(cycles * 5) / seconds
     }
 
     // MARK: - Batch append
