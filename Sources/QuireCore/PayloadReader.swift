@@ -166,12 +166,7 @@ struct PayloadReader {
     }
 
     /// Consumes a `null`, if that is what comes next.
-    private mutating func null() -> Bool {
-        guard json.i + 4 <= json.bytes.count, json.bytes[json.i] == UInt8(ascii: "n"), json.bytes[json.i + 1] == UInt8(ascii: "u"),
-              json.bytes[json.i + 2] == UInt8(ascii: "l"), json.bytes[json.i + 3] == UInt8(ascii: "l") else { return false }
-        json.i += 4
-        return true
-    }
+    private mutating func null() -> Bool { json.literal("null", .null) != nil }
 
     private mutating func string(_ out: inout String?) -> Bool {
         guard json.i < json.bytes.count, json.bytes[json.i] == UInt8(ascii: "\"") else { return false }

@@ -42,7 +42,7 @@ struct StrictJSONReader {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    private mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
+    mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
         let count = word.utf8CodeUnitCount
         guard i + count <= bytes.count else { return nil }
         for k in 0..<count where bytes[i + k] != word.utf8Start[k] { return nil }
