@@ -156,7 +156,7 @@ extension QuireService {
             return Explanation(commandID: commandID, outcome: "accepted", events: rows, reason: nil, facts: nil)
         }
         // The facts just before the refusal, from a replay of the log up to then.
-        let past = try projections.replay(from: store, until: first.position - 1, withLog: false)
+        let past = try projections.replay(from: store, until: first.position - 1)
         let facts: [String: JSONValue] = try past.read { db in
             var facts: [String: JSONValue] = ["position": .number(Double(first.position))]
             if let actor = try AuthorizationProjector.user(id: UserID(first.actor), db) {

@@ -62,7 +62,7 @@ extension QuireService {
                              as: name)
             throw .forbidden("Only a system admin may replay the \(view == .sessions ? "sessions of other users" : view.rawValue).")
         }
-        let past = try projections.replay(from: store, until: position, withLog: false, progress: progress)
+        let past = try projections.replay(from: store, until: position, progress: progress)
         // The log never changes, so the live file's event at that position is the one replayed to.
         let last: RecordedEvent? = try store.read { db in try EventLog.read(after: position - 1, limit: 1, db).first }
         let asOf = last?.timestamp ?? Timestamp(milliseconds: 0)

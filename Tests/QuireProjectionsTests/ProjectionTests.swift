@@ -217,8 +217,11 @@ struct ProjectionTests {
         try workload.run(120, on: store)
         let past = try Projections.core.replay(from: store, until: 40)
         let (count, head) = try past.read { db in (try EventLog.count(db), try Projections.checkpoints(db).map(\.position)) }
-        #expect(count == 40)
-        #expect(head.allSatisfy { $0 == 40 })
+        // The replay holds the projections as of position 40, not a copy of the log (which never
+        // changes and is read from the live file).
+        #expect(count == 0)
+        #expect(head.count == Projections.core.projectors.count && head.allSatisfy { $0 == 40 })
+        #expect(try past.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session_views") ?? 0 } > 0)
         // Every session in the past view is the fold of its stream's first events up to position 40.
         try store.read { live in
             try past.read { old in
@@ -231,17 +234,6 @@ struct ProjectionTests {
                     #expect(try SessionViewsProjector.state(id, old) == state)
                 }
             }
-        }
-        // Without copying the log, the projections are the same rows (what the views, explain and
-        // verify read); only the events table stays empty.
-        let lean = try Projections.core.replay(from: store, until: 40, withLog: false)
-        #expect(try lean.read { db in try EventLog.count(db) } == 0)
-        for table in Projections.core.projectors.flatMap(\.tables) {
-            let sql = "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)"
-            let expected = try past.read { db in try Row.fetchAll(db, sql: sql) }
-            let rows = try lean.read { db in try Row.fetchAll(db, sql: sql) }
-            #expect(rows == expected, "\(table.name)")
-            #expect(!rows.isEmpty || table.name == "monitor", "\(table.name)")
         }
     }
 
