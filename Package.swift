@@ -38,39 +38,39 @@ let package = Package(
     targets: [
         // Domain: ids, commands, events, state, decide/evolve, errors. Foundation only.
         .target(name: "QuireCore", swiftSettings: swiftSettings),
-        // The SQLite event log: schema, migrations, append, read, hash chain, blobs.
+        // The storage contract: what the service may ask of a backend, in quire's own values; the
+        // hash chain's rule; projection tables declared as data. No driver.
         .target(
-            name: "QuireStore",
+            name: "QuireStorage",
+            dependencies: ["QuireCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The projection rules, backend-neutral: events in, row changes out.
+        .target(name: "QuireProjections", dependencies: ["QuireCore", "QuireStorage"], swiftSettings: swiftSettings),
+        // The SQLite backend (GRDB over the system libsqlite3): schema, migrations, triggers,
+        // append, reads, the rebuild shadow, replay, audit queries, blobs. All of quire's SQLite SQL.
+        .target(
+            name: "QuireSQLite",
             dependencies: [
-                "QuireCore",
+                "QuireCore", "QuireStorage", "QuireProjections",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
-        // Projectors, checkpoints, rebuild, replay and verify.
+        // The one command handler and the queries, on the storage contract; the CLI and the
+        // server call it.
+        .target(name: "QuireService", dependencies: ["QuireCore", "QuireStorage"], swiftSettings: swiftSettings),
+        // The one place that turns `--db` / QUIRE_DB into a backend.
         .target(
-            name: "QuireProjections",
-            dependencies: [
-                "QuireCore", "QuireStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // The one command handler and the queries; the CLI (and later the server) call it.
-        .target(
-            name: "QuireService",
-            dependencies: [
-                "QuireCore", "QuireStore", "QuireProjections",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
+            name: "QuireBackends",
+            dependencies: ["QuireCore", "QuireStorage", "QuireService", "QuireSQLite"],
             swiftSettings: swiftSettings
         ),
         // The HTTP service: routes, auth, group commit, server-sent events, metrics.
         .target(
             name: "QuireServer",
             dependencies: [
-                "QuireCore", "QuireStore", "QuireService",
+                "QuireCore", "QuireStorage", "QuireService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "quire",
             dependencies: [
-                "QuireCore", "QuireService", "QuireServer",
+                "QuireCore", "QuireStorage", "QuireService", "QuireServer", "QuireBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -95,36 +95,51 @@ let package = Package(
         .executableTarget(
             name: "quire-bench",
             dependencies: [
-                "QuireCore", "QuireStore", "QuireProjections", "QuireService", "QuireServer",
+                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService", "QuireServer", "QuireBackends",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "QuireCoreTests", dependencies: ["QuireCore"], swiftSettings: swiftSettings),
+        // Test-only helpers shared by the test targets (a seeded generator, golden files, a random
+        // workload): kept out of the shipped modules.
+        .target(
+            name: "QuireTestSupport",
+            dependencies: ["QuireCore", "QuireStorage"],
+            path: "Tests/QuireTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "QuireCoreTests", dependencies: ["QuireCore", "QuireTestSupport"], swiftSettings: swiftSettings),
+        // The storage contract suite, run against every backend.
         .testTarget(
-            name: "QuireStoreTests",
+            name: "QuireStorageTests",
             dependencies: [
-                "QuireCore", "QuireStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService", "QuireTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
+        // What only the SQLite backend has: query plans, existing files from earlier versions.
+        .testTarget(
+            name: "QuireSQLiteTests",
+            dependencies: ["QuireCore", "QuireStorage", "QuireSQLite", "QuireService"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "QuireProjectionsTests",
-            dependencies: ["QuireCore", "QuireStore", "QuireProjections", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuireTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "QuireServiceTests",
-            dependencies: ["QuireCore", "QuireStore", "QuireProjections", "QuireService", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["QuireCore", "QuireStorage", "QuireSQLite", "QuireService", "QuireBackends"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "QuireServerTests",
             dependencies: [
-                "QuireCore", "QuireStore", "QuireService", "QuireServer",
+                "QuireCore", "QuireStorage", "QuireService", "QuireServer", "QuireBackends",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -136,6 +151,7 @@ let package = Package(
         ),
         // End to end: runs the built `quire` binary.
         // FuzzCorpus/ holds inputs replayed by FuzzTests, read from the checkout, not bundled.
-        .testTarget(name: "quireTests", dependencies: ["quire", "QuireCore"], exclude: ["FuzzCorpus"], swiftSettings: swiftSettings),
+        .testTarget(name: "quireTests", dependencies: ["quire", "QuireCore", "QuireTestSupport"], exclude: ["FuzzCorpus"],
+                    swiftSettings: swiftSettings),
     ]
 )

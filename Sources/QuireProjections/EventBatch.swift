@@ -1,7 +1,5 @@
-import Foundation
-import GRDB
 import QuireCore
-import QuireStore
+import QuireStorage
 
 /// Consecutive events of the log, decoded, that a rebuild or replay folds together.
 ///
@@ -13,17 +11,21 @@ public struct EventBatch: Sendable {
     public let events: [(record: RecordedEvent, event: Event)]
     /// The sessions created in this batch, each folded over all of the batch's events.
     public let newSessions: [SessionID: SessionState]
+    /// The event that created each of `newSessions` (its position and recorded time).
+    public let creations: [SessionID: RecordedEvent]
     /// The events `newSessions` does not include (users', denials, older sessions'), in order.
     public let unfolded: [(record: RecordedEvent, event: Event)]
 
     public init(_ events: [(record: RecordedEvent, event: Event)]) {
         self.events = events
         var sessions: [SessionID: SessionState] = [:]
+        var creations: [SessionID: RecordedEvent] = [:]
         for (record, event) in events {
             if case .sessionCreated(let created) = event {
                 if sessions[created.sessionID] == nil,
                    let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp) {
                     sessions[created.sessionID] = state
+                    creations[created.sessionID] = record
                 }
             } else if case .accessDenied = event {
                 continue  // names a session but never changes it
@@ -34,6 +36,7 @@ public struct EventBatch: Sendable {
             }
         }
         newSessions = sessions
+        self.creations = creations
         unfolded = sessions.isEmpty ? events : events.filter { _, event in
             if case .accessDenied = event { return true }
             guard let id = event.sessionID else { return true }
@@ -42,133 +45,4 @@ public struct EventBatch: Sendable {
     }
 
     public var last: Int64? { events.last?.record.position }
-
-    /// Reads and decodes the log after `position` (up to `until`, inclusive) in runs of `size`
-    /// events, holding no more than one run in memory.
-    static func forEachRun(after position: Int64 = 0, until: Int64 = Int64.max, size: Int = 1024, _ db: Database,
-                           _ body: ([(record: RecordedEvent, event: Event)]) throws -> Void) throws {
-        var pending: [(record: RecordedEvent, event: Event)] = []
-        pending.reserveCapacity(size)
-        try EventLog.forEach(after: position, until: until, db) { record in
-            pending.append((record, try record.decoded()))
-            if pending.count == size {
-                try body(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        if !pending.isEmpty { try body(pending) }
-    }
-
-    /// The same, as batches.
-    static func forEach(after position: Int64 = 0, until: Int64 = Int64.max, _ db: Database,
-                        _ body: (EventBatch) throws -> Void) throws {
-        try forEachRun(after: position, until: until, db) { try body(EventBatch($0)) }
-    }
-}
-
-extension EventBatch {
-    /// Streams the log from the snapshot `source` into one write transaction of `target`, on two
-    /// threads: this one reads and decodes; another folds the batches and applies them to `target`
-    /// with `apply`. A bounded hand-off between them keeps memory flat. Both halves cost about the same,
-    /// so a rebuild takes little more than reading and decoding the log alone on a machine with
-    /// two cores. Returns the position of the last event applied.
-    static func pipe(from source: Database, after position: Int64 = 0, until: Int64 = Int64.max,
-                     into target: EventStore, progress: Projections.RebuildProgress? = nil,
-                     apply: @escaping @Sendable (EventBatch, Database) throws -> Void) throws -> Int64 {
-        let total = min(try EventLog.tip(source).position, until)
-        let handoff = Handoff<[(record: RecordedEvent, event: Event)]>(capacity: 4)
-        let outcome = Outcome()
-        let finished = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            do {
-                let last: Int64 = try target.write { db in
-                    var last = position
-                    while let run = try handoff.receive() {
-                        let batch = EventBatch(run)
-                        try apply(batch, db)
-                        last = batch.last ?? last
-                        progress?(last, total)
-                    }
-                    return last
-                }
-                outcome.set(.success(last))
-            } catch {
-                handoff.close()
-                outcome.set(.failure(error))
-            }
-            finished.signal()
-        }
-        do {
-            try forEachRun(after: position, until: until, source) { run in
-                // false: the applying side failed and has said why; stop reading.
-                guard handoff.send(run) else { throw CancellationError() }
-            }
-            handoff.finish()
-        } catch {
-            handoff.abandon()
-            finished.wait()
-            // Reading stopped because applying failed: that failure is the one to report.
-            if error is CancellationError, case .failure(let applyError)? = outcome.value { throw applyError }
-            throw error
-        }
-        finished.wait()
-        return try outcome.value!.get()
-    }
-}
-
-/// A bounded, blocking queue from one producing thread to one consuming thread.
-final class Handoff<Element: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [Element] = []
-    private let capacity: Int
-    private var state = State.open
-    private enum State { case open, finished, abandoned, closed }
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// Waits for room and enqueues; false when the consumer has closed the hand-off.
-    func send(_ item: Element) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.count >= capacity && state == .open { condition.wait() }
-        guard state == .open else { return false }
-        items.append(item)
-        condition.broadcast()
-        return true
-    }
-
-    /// The next item, or nil once the producer has finished and everything was taken. Throws
-    /// when the producer abandoned the work (what was received must not be committed).
-    func receive() throws -> Element? {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty && state == .open { condition.wait() }
-        if state == .abandoned { throw CancellationError() }
-        guard !items.isEmpty else { return nil }
-        let item = items.removeFirst()
-        condition.broadcast()
-        return item
-    }
-
-    /// The producer is done: the consumer takes what is left, then sees the end.
-    func finish() { set(.finished) }
-    /// The producer failed: the consumer stops without finishing its work.
-    func abandon() { set(.abandoned) }
-    /// The consumer failed: the producer's next `send` returns false.
-    func close() { set(.closed) }
-
-    private func set(_ new: State) {
-        condition.lock()
-        if state == .open || new == .abandoned { state = new }
-        condition.broadcast()
-        condition.unlock()
-    }
-}
-
-/// The result of the consuming thread, read once it has signalled.
-private final class Outcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<Int64, any Error>?
-    func set(_ r: Result<Int64, any Error>) { lock.withLock { result = r } }
-    var value: Result<Int64, any Error>? { lock.withLock { result } }
 }

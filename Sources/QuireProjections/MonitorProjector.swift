@@ -1,6 +1,5 @@
-import GRDB
 import QuireCore
-import QuireStore
+import QuireStorage
 
 /// The system admins' view: every active (in-progress) session of everyone, with its owner's
 /// email, progress, question counts and last access, stalest first.
@@ -8,123 +7,67 @@ public struct MonitorProjector: Projector {
     public init() {}
     public let name = "monitor"
     public let codeVersion = 1
-    public let tables = [
-        ProjectionTable("monitor_sessions", orderBy: "session_id"),
-        ProjectionTable("monitor_users", orderBy: "user_id"),
-    ]
+    public var tables: [TableSchema] { [Self.sessions, Self.users] }
 
-    public func createTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE monitor_users(
-                user_id TEXT PRIMARY KEY,
-                email   TEXT NOT NULL
-            ) WITHOUT ROWID;
-            CREATE TABLE monitor_sessions(
-                session_id         TEXT PRIMARY KEY,
-                owner_id           TEXT,
-                owner_email        TEXT,
-                name               TEXT NOT NULL,
-                file_name          TEXT NOT NULL,
-                step               TEXT NOT NULL,
-                progress           INTEGER NOT NULL,
-                question_count     INTEGER NOT NULL,
-                questions_imported INTEGER NOT NULL,
-                json_hash          TEXT,
-                created_at         TEXT NOT NULL,
-                updated_at         TEXT NOT NULL,
-                last_accessed_at   TEXT NOT NULL,
-                version            INTEGER NOT NULL
-            ) WITHOUT ROWID;
-            -- stalest first, and --stale-hours as a range scan.
-            CREATE INDEX monitor_by_access ON monitor_sessions(last_accessed_at, session_id);
-            """)
-    }
+    public static let users = TableSchema("monitor_users", columns: [.init("user_id", .text), .init("email", .text)],
+                                          primaryKey: ["user_id"])
 
-    public func apply(_ event: Event, _ record: RecordedEvent, _ db: Database) throws {
+    public static let sessions = TableSchema("monitor_sessions", columns: [
+        .init("session_id", .text), .init("owner_id", .text, nullable: true), .init("owner_email", .text, nullable: true),
+        .init("name", .text), .init("file_name", .text), .init("step", .text), .init("progress", .integer),
+        .init("question_count", .integer), .init("questions_imported", .integer), .init("json_hash", .text, nullable: true),
+        .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text), .init("version", .integer),
+    ], primaryKey: ["session_id"], indexes: [
+        // stalest first, and --stale-hours as a range scan.
+        .init("monitor_by_access", on: ["last_accessed_at", "session_id"]),
+    ])
+
+    public func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
+        let at = StoredValue.text(record.recordedAt), version = StoredValue(record.version)
         switch event {
         case .userRegistered(let e):
-            try db.cachedStatement(sql: "INSERT INTO monitor_users(user_id, email) VALUES (?, ?)")
-                .execute(arguments: [e.userID.rawValue, e.email])
+            return [.insert(Self.users, [.text(e.userID.rawValue), .text(e.email)])]
         case .sessionCreated:
-            guard let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp) else { return }
-            try Self.insert(state, db)
+            guard let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp) else { return [] }
+            return try changes(forFolded: state, createdBy: record, rows)
         case .sessionAccessed(let e):
-            try db.cachedStatement(sql: "UPDATE monitor_sessions SET last_accessed_at = ?, version = ? WHERE session_id = ?")
-                .execute(arguments: [record.recordedAt, record.version, e.sessionID.rawValue])
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("last_accessed_at", at), ("version", version)])]
         case .sessionUpdated(let e):
-            try db.cachedStatement(sql: """
-                UPDATE monitor_sessions SET step = COALESCE(?, step), progress = COALESCE(?, progress),
-                    questions_imported = COALESCE(?, questions_imported), updated_at = ?, last_accessed_at = ?, version = ?
-                WHERE session_id = ?
-                """).execute(arguments: [e.step?.rawValue, e.progress, e.questionsImported, record.recordedAt, record.recordedAt,
-                                         record.version, e.sessionID.rawValue])
+            var set: [(column: String, value: StoredValue)] = []
+            if let step = e.step { set.append(("step", .text(step.rawValue))) }
+            if let progress = e.progress { set.append(("progress", StoredValue(progress))) }
+            if let imported = e.questionsImported { set.append(("questions_imported", StoredValue(imported))) }
+            set += [("updated_at", at), ("last_accessed_at", at), ("version", version)]
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: set)]
         case .sessionCompleted(let e):
-            try db.cachedStatement(sql: "DELETE FROM monitor_sessions WHERE session_id = ?").execute(arguments: [e.sessionID.rawValue])
+            return [.delete(Self.sessions, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
         case .sessionDeleted(let e):
-            try db.cachedStatement(sql: "DELETE FROM monitor_sessions WHERE session_id = ?").execute(arguments: [e.sessionID.rawValue])
+            return [.delete(Self.sessions, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
         case .userRoleChanged, .userDeactivated, .accessDenied:
-            break
+            return []
         }
     }
 
-    /// Sessions created in the batch get their row once, in their folded state, if they are
-    /// still in progress at its end; events of older sessions are applied one by one.
-    public func apply(_ batch: EventBatch, _ db: Database) throws {
-        for (record, event) in batch.unfolded {
-            try apply(event, record, db)
-        }
-        for state in batch.newSessions.values { try Self.insert(state, db) }
+    /// The row of an in-progress session, with its owner's email as registered; nothing for any other.
+    public func changes(forFolded s: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
+        guard s.status == .inProgress else { return [] }
+        let email = try s.ownerID.flatMap { try rows.row(Self.users, key: [.text($0.rawValue)])?[1] } ?? .null
+        return [.insert(Self.sessions, [
+            .text(s.id.rawValue), StoredValue(s.ownerID?.rawValue), email, .text(s.name), .text(s.fileName),
+            .text(s.step.rawValue), StoredValue(s.progress), StoredValue(s.questionCount), StoredValue(s.questionsImported),
+            StoredValue(s.jsonHash), .text(s.createdAt.description), .text(s.updatedAt.description),
+            .text(s.lastAccessedAt.description), StoredValue(s.version),
+        ])]
     }
 
-    /// The row of an in-progress session; nothing for any other.
-    static func insert(_ state: SessionState, _ db: Database) throws {
-        guard state.status == .inProgress else { return }
-        try db.cachedStatement(sql: """
-            INSERT INTO monitor_sessions(session_id, owner_id, owner_email, name, file_name, step, progress, question_count,
-                questions_imported, json_hash, created_at, updated_at, last_accessed_at, version)
-            VALUES (?, ?, (SELECT email FROM monitor_users WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                state.id.rawValue, state.ownerID?.rawValue, state.ownerID?.rawValue, state.name, state.fileName,
-                state.step.rawValue, state.progress, state.questionCount, state.questionsImported, state.jsonHash,
-                state.createdAt.description, state.updatedAt.description, state.lastAccessedAt.description, state.version,
-            ])
-    }
-
-    /// One row of the monitor.
-    public struct Entry: Equatable, Sendable {
-        public var sessionID: SessionID
-        public var ownerID: UserID?
-        public var ownerEmail: String?
-        public var name: String
-        public var fileName: String
-        public var step: ImportStep
-        public var progress: Int
-        public var questionCount: Int
-        public var questionsImported: Int
-        public var jsonHash: String?
-        public var createdAt: Timestamp
-        public var updatedAt: Timestamp
-        public var lastAccessedAt: Timestamp
-        public var version: Int
-    }
-
-    /// Active sessions last accessed at or before `accessedBefore` (all when nil), stalest first.
-    public static func entries(accessedBefore: Timestamp? = nil, limit: Int = 1000, offset: Int = 0, _ db: Database) throws -> [Entry] {
+    /// A row of `monitor_sessions`.
+    public static func entry(_ row: StoredRow) -> MonitorEntry {
         let epoch = Timestamp(milliseconds: 0)
-        return try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM monitor_sessions WHERE last_accessed_at <= ? ORDER BY last_accessed_at, session_id LIMIT ? OFFSET ?
-            """), arguments: [(accessedBefore ?? Timestamp(milliseconds: 253_402_300_799_000)).description, limit, offset]).map { row in
-            Entry(sessionID: SessionID(row["session_id"] as String), ownerID: (row["owner_id"] as String?).map { UserID($0) },
-                  ownerEmail: row["owner_email"], name: row["name"], fileName: row["file_name"],
-                  step: ImportStep(rawValue: row["step"]) ?? .upload, progress: row["progress"],
-                  questionCount: row["question_count"], questionsImported: row["questions_imported"],
-                  jsonHash: row["json_hash"], createdAt: Timestamp(rfc3339: row["created_at"]) ?? epoch,
-                  updatedAt: Timestamp(rfc3339: row["updated_at"]) ?? epoch,
-                  lastAccessedAt: Timestamp(rfc3339: row["last_accessed_at"]) ?? epoch, version: row["version"])
-        }
-    }
-
-    public static func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM monitor_sessions") ?? 0
+        return MonitorEntry(
+            sessionID: SessionID(row[0].text ?? ""), ownerID: row[1].text.map { UserID($0) }, ownerEmail: row[2].text,
+            name: row[3].text ?? "", fileName: row[4].text ?? "", step: ImportStep(rawValue: row[5].text ?? "") ?? .upload,
+            progress: row[6].int, questionCount: row[7].int, questionsImported: row[8].int, jsonHash: row[9].text,
+            createdAt: Timestamp(rfc3339: row[10].text ?? "") ?? epoch, updatedAt: Timestamp(rfc3339: row[11].text ?? "") ?? epoch,
+            lastAccessedAt: Timestamp(rfc3339: row[12].text ?? "") ?? epoch, version: row[13].int)
     }
 }

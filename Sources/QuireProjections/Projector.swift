@@ -1,44 +1,68 @@
-import GRDB
 import QuireCore
-import QuireStore
+import QuireStorage
 
-/// A projector folds events, in position order, into tables of its own.
+/// A projector's rules: what each event does to its tables, as row changes. No SQL and no driver:
+/// every backend runs the same rules and only knows how to create the declared tables and write
+/// and read their rows.
 ///
-/// Its `codeVersion` is stored with its checkpoint; when the code changes what the tables hold,
+/// Its `codeVersion` is stored with its checkpoint; when the rules change what the tables hold,
 /// bump it and every database rebuilds that projection from the log when it next opens.
 public protocol Projector: Sendable {
     /// The checkpoint's name, e.g. `session_views`.
     var name: String { get }
     var codeVersion: Int { get }
-    /// The tables it owns, each with the columns that order its rows for comparison.
-    var tables: [ProjectionTable] { get }
-    /// Creates its tables and indexes (they do not exist yet).
-    func createTables(_ db: Database) throws
-    /// Folds one event into its tables.
-    func apply(_ event: Event, _ record: RecordedEvent, _ db: Database) throws
-    /// Folds a batch of consecutive events (a rebuild or replay): by default one by one. It must
-    /// leave the tables exactly as `apply` of each event would.
-    func apply(_ batch: EventBatch, _ db: Database) throws
+    /// The tables it owns, declared as data.
+    var tables: [TableSchema] { get }
+    /// The changes one event makes, given the rows as they stand before it.
+    func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange]
+    /// The rows of a session that was created and folded within one batch of a rebuild or replay
+    /// (`EventBatch.newSessions`), given the event that created it: exactly what `changes(for:)` of
+    /// each of its events would leave.
+    func changes(forFolded session: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange]
 }
 
-/// A projection table and the key that orders its rows, so that two copies can be compared.
-public struct ProjectionTable: Sendable, Equatable {
-    public var name: String
-    public var orderBy: String
-    public init(_ name: String, orderBy: String) {
-        self.name = name
-        self.orderBy = orderBy
-    }
-}
+/// The inline projectors: their rules applied in the append's transaction, or to the batches of a
+/// rebuild or replay, through whatever `RowWriter` the backend provides.
+public struct Projections: Sendable {
+    public let projectors: [any Projector]
 
-extension Projector {
-    public func apply(_ batch: EventBatch, _ db: Database) throws {
-        for (record, event) in batch.events { try apply(event, record, db) }
+    /// The four core projectors of DESIGN §3.
+    public static let core = Projections([
+        AuthorizationProjector(), SessionViewsProjector(), DuplicateIndexProjector(), MonitorProjector(),
+    ])
+
+    public init(_ projectors: [any Projector]) { self.projectors = projectors }
+
+    public func projector(named name: String) -> (any Projector)? {
+        projectors.first { $0.name == name }
     }
 
-    func dropTables(_ db: Database) throws {
-        for table in tables {
-            try db.execute(sql: "DROP TABLE IF EXISTS \(table.name)")
+    public var names: [String] { projectors.map(\.name) }
+
+    /// These projections restricted to `names` (in this set's order).
+    public func only(_ names: [String]) -> Projections {
+        Projections(projectors.filter { names.contains($0.name) })
+    }
+
+    /// Folds freshly appended events into every projection, in order.
+    public func apply(_ appended: [(record: RecordedEvent, event: Event)], to rows: any RowWriter) throws {
+        for projector in projectors {
+            for (record, event) in appended {
+                for change in try projector.changes(for: event, record, rows) { try rows.apply(change) }
+            }
+        }
+    }
+
+    /// Folds a batch of consecutive events: sessions created in it are written once, in their folded
+    /// state; every other event is applied one by one.
+    public func apply(_ batch: EventBatch, to rows: any RowWriter) throws {
+        for projector in projectors {
+            for (record, event) in batch.unfolded {
+                for change in try projector.changes(for: event, record, rows) { try rows.apply(change) }
+            }
+            for (id, state) in batch.newSessions {
+                for change in try projector.changes(forFolded: state, createdBy: batch.creations[id]!, rows) { try rows.apply(change) }
+            }
         }
     }
 }

@@ -1,7 +1,5 @@
-import Foundation
-import GRDB
 import QuireCore
-import QuireStore
+import QuireStorage
 
 /// Every session with its status, step, progress, counts and times: what `session list`,
 /// `show` and `resume` print, and the state `decide` sees. Rows are the fold of each session's
@@ -10,156 +8,89 @@ public struct SessionViewsProjector: Projector {
     public init() {}
     public let name = "session_views"
     public let codeVersion = 1
-    public let tables = [ProjectionTable("session_views", orderBy: "session_id")]
+    public var tables: [TableSchema] { [Self.views] }
 
-    public func createTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE session_views(
-                session_id         TEXT PRIMARY KEY,
-                owner_id           TEXT,
-                name               TEXT NOT NULL,
-                file_name          TEXT NOT NULL,
-                json_hash          TEXT,
-                question_count     INTEGER NOT NULL,
-                paper              TEXT NOT NULL,
-                paper_code         TEXT,
-                blob               TEXT,
-                status             TEXT NOT NULL,
-                step               TEXT NOT NULL,
-                progress           INTEGER NOT NULL,
-                questions_imported INTEGER NOT NULL,
-                metadata           TEXT NOT NULL,
-                version            INTEGER NOT NULL,
-                created_at         TEXT NOT NULL,
-                updated_at         TEXT NOT NULL,
-                last_accessed_at   TEXT NOT NULL
-            ) WITHOUT ROWID;
-            -- session list / resume: one user's sessions by status and recency.
-            CREATE INDEX session_views_by_owner ON session_views(owner_id, status, last_accessed_at);
-            -- similar-session warnings: the actor's in-progress sessions by file name or paper code.
-            CREATE INDEX session_views_similar_file ON session_views(owner_id, file_name) WHERE status = 'in_progress';
-            CREATE INDEX session_views_similar_code ON session_views(owner_id, paper_code) WHERE status = 'in_progress';
-            """)
-    }
+    public static let views = TableSchema("session_views", columns: [
+        .init("session_id", .text), .init("owner_id", .text, nullable: true), .init("name", .text), .init("file_name", .text),
+        .init("json_hash", .text, nullable: true), .init("question_count", .integer), .init("paper", .text),
+        .init("paper_code", .text, nullable: true), .init("blob", .text, nullable: true), .init("status", .text),
+        .init("step", .text), .init("progress", .integer), .init("questions_imported", .integer), .init("metadata", .text),
+        .init("version", .integer), .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text),
+    ], primaryKey: ["session_id"], indexes: [
+        // session list / resume: one user's sessions by status and recency.
+        .init("session_views_by_owner", on: ["owner_id", "status", "last_accessed_at"]),
+        // similar-session warnings: the actor's in-progress sessions by file name or paper code.
+        .init("session_views_similar_file", on: ["owner_id", "file_name"], where: "status", equals: "in_progress"),
+        .init("session_views_similar_code", on: ["owner_id", "paper_code"], where: "status", equals: "in_progress"),
+    ])
 
-    public func apply(_ event: Event, _ record: RecordedEvent, _ db: Database) throws {
-        let at = record.recordedAt, version = record.version
+    public func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
+        let at = StoredValue.text(record.recordedAt), version = StoredValue(record.version)
         switch event {
         case .accessDenied, .userRegistered, .userRoleChanged, .userDeactivated:
-            return  // access.denied names a session as its target but does not change it
+            return []  // access.denied names a session as its target but does not change it
         // The frequent events touch a few columns in place; they mirror `SessionState.evolve`
         // exactly (the projection tests check the view against the fold of every stream).
         case .sessionAccessed(let e):
-            try db.cachedStatement(sql: "UPDATE session_views SET version = ?, last_accessed_at = ? WHERE session_id = ?")
-                .execute(arguments: [version, at, e.sessionID.rawValue])
+            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: [("version", version), ("last_accessed_at", at)])]
         case .sessionUpdated(let e) where e.metadata == nil:
-            try db.cachedStatement(sql: """
-                UPDATE session_views SET step = COALESCE(?, step), progress = COALESCE(?, progress),
-                    questions_imported = COALESCE(?, questions_imported), version = ?, updated_at = ?, last_accessed_at = ?
-                WHERE session_id = ?
-                """).execute(arguments: [e.step?.rawValue, e.progress, e.questionsImported, version, at, at, e.sessionID.rawValue])
+            var set: [(column: String, value: StoredValue)] = []
+            if let step = e.step { set.append(("step", .text(step.rawValue))) }
+            if let progress = e.progress { set.append(("progress", StoredValue(progress))) }
+            if let imported = e.questionsImported { set.append(("questions_imported", StoredValue(imported))) }
+            set += [("version", version), ("updated_at", at), ("last_accessed_at", at)]
+            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: set)]
         case .sessionCompleted(let e):
-            try db.cachedStatement(sql: """
-                UPDATE session_views SET status = 'completed', questions_imported = ?, progress = 100, version = ?,
-                    updated_at = ?, last_accessed_at = ?
-                WHERE session_id = ?
-                """).execute(arguments: [e.questionsImported, version, at, at, e.sessionID.rawValue])
+            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: [
+                ("status", .text(SessionStatus.completed.rawValue)), ("questions_imported", StoredValue(e.questionsImported)),
+                ("progress", .integer(100)), ("version", version), ("updated_at", at), ("last_accessed_at", at),
+            ])]
         case .sessionDeleted(let e):
-            try db.cachedStatement(sql: "UPDATE session_views SET status = 'deleted', version = ?, updated_at = ? WHERE session_id = ?")
-                .execute(arguments: [version, at, e.sessionID.rawValue])
+            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: [
+                ("status", .text(SessionStatus.deleted.rawValue)), ("version", version), ("updated_at", at),
+            ])]
         case .sessionCreated, .sessionUpdated:
             // Creation and metadata merges go through the fold itself.
-            guard let id = event.sessionID else { return }
-            let before = try Self.state(id, db)
-            guard let after = SessionState.evolve(before, event, version: version, at: record.timestamp) else { return }
-            try Self.save(after, db)
+            guard let id = event.sessionID else { return [] }
+            let before = try rows.row(Self.views, key: [.text(id.rawValue)]).map(Self.state)
+            guard let after = SessionState.evolve(before, event, version: record.version, at: record.timestamp) else { return [] }
+            return [.upsert(Self.views, Self.row(after))]
         }
     }
 
-    /// Sessions created in the batch are written once, in their folded state; events of older
-    /// sessions are applied one by one.
-    public func apply(_ batch: EventBatch, _ db: Database) throws {
-        for (record, event) in batch.unfolded {
-            try apply(event, record, db)
-        }
-        for state in batch.newSessions.values { try Self.save(state, db) }
+    public func changes(forFolded s: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
+        [.upsert(Self.views, Self.row(s))]
     }
 
-    static func save(_ s: SessionState, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO session_views(session_id, owner_id, name, file_name, json_hash, question_count, paper,
-                paper_code, blob, status, step, progress, questions_imported, metadata, version, created_at, updated_at,
-                last_accessed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                s.id.rawValue, s.ownerID?.rawValue, s.name, s.fileName, s.jsonHash, s.questionCount,
-                JSONValue.object(s.paper).canonical, s.paperCode, s.blob, s.status.rawValue, s.step.rawValue, s.progress,
-                s.questionsImported, JSONValue.object(s.metadata).canonical, s.version, s.createdAt.description,
-                s.updatedAt.description, s.lastAccessedAt.description,
-            ])
+    // MARK: - Rows
+
+    /// A session's row, in the table's column order.
+    public static func row(_ s: SessionState) -> StoredRow {
+        [
+            .text(s.id.rawValue), StoredValue(s.ownerID?.rawValue), .text(s.name), .text(s.fileName), StoredValue(s.jsonHash),
+            StoredValue(s.questionCount), .text(JSONValue.object(s.paper).canonical), StoredValue(s.paperCode),
+            StoredValue(s.blob), .text(s.status.rawValue), .text(s.step.rawValue), StoredValue(s.progress),
+            StoredValue(s.questionsImported), .text(JSONValue.object(s.metadata).canonical), StoredValue(s.version),
+            .text(s.createdAt.description), .text(s.updatedAt.description), .text(s.lastAccessedAt.description),
+        ]
     }
 
-    static func decodeObject(_ text: String) -> [String: JSONValue] {
-        (try? JSONValue(stored: text))?.objectValue ?? [:]
+    static func decodeObject(_ value: StoredValue) -> [String: JSONValue] {
+        guard let text = value.text else { return [:] }
+        return (try? JSONValue(stored: text))?.objectValue ?? [:]
     }
 
-    /// A row of `SELECT *`, read by position in the table's column order above (by name, GRDB
-    /// compares every column's name case-insensitively: a tenth of a command's decision).
-    static func session(_ row: Row) -> SessionState {
+    /// The session a row holds (the inverse of `row`).
+    public static func state(_ row: StoredRow) -> SessionState {
         let epoch = Timestamp(milliseconds: 0)
         return SessionState(
-            id: SessionID(row[0] as String), ownerID: (row[1] as String?).map { UserID($0) },
-            name: row[2], fileName: row[3], jsonHash: row[4], questionCount: row[5],
-            paper: decodeObject(row[6]), blob: row[8],
-            status: SessionStatus(rawValue: row[9]) ?? .inProgress, step: ImportStep(rawValue: row[10]) ?? .upload,
-            progress: row[11], questionsImported: row[12], metadata: decodeObject(row[13]),
-            version: row[14], createdAt: Timestamp(rfc3339: row[15]) ?? epoch,
-            updatedAt: Timestamp(rfc3339: row[16]) ?? epoch,
-            lastAccessedAt: Timestamp(rfc3339: row[17]) ?? epoch)
-    }
-
-    // MARK: - Queries
-
-    /// A session in any status (deleted included), or nil.
-    public static func state(_ id: SessionID, _ db: Database) throws -> SessionState? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM session_views WHERE session_id = ?"), arguments: [id.rawValue])
-            .map(session)
-    }
-
-    /// What `session list` shows a user: their own sessions that are not deleted, and the legacy
-    /// (owner-less) ones, most recently used first.
-    public static func visible(to user: UserID, _ db: Database) throws -> [SessionState] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM session_views WHERE owner_id = ? AND status IN ('in_progress', 'completed')
-            UNION ALL
-            SELECT * FROM session_views WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
-            ORDER BY last_accessed_at DESC, session_id
-            """), arguments: [user.rawValue]).map(session)
-    }
-
-    /// The user's most recently used in-progress session: what `session resume` opens.
-    public static func mostRecentInProgress(of user: UserID, _ db: Database) throws -> SessionState? {
-        try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT * FROM session_views WHERE owner_id = ? AND status = 'in_progress'
-            ORDER BY last_accessed_at DESC, session_id DESC LIMIT 1
-            """), arguments: [user.rawValue]).map(session)
-    }
-
-    /// The user's in-progress sessions with this file name or paper code.
-    public static func similar(owner: UserID, fileName: String, paperCode: String?, _ db: Database) throws -> [SessionState] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM session_views WHERE owner_id = ? AND status = 'in_progress' AND file_name = ?
-            UNION
-            SELECT * FROM session_views WHERE owner_id = ? AND status = 'in_progress' AND paper_code = ?
-            ORDER BY created_at
-            """), arguments: [owner.rawValue, fileName, owner.rawValue, paperCode]).map(session)
-    }
-
-    /// Several sessions by id, in one query.
-    public static func states(_ ids: [SessionID], _ db: Database) throws -> [SessionState] {
-        guard !ids.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        return try Row.fetchAll(db, sql: "SELECT * FROM session_views WHERE session_id IN (\(marks)) ORDER BY created_at",
-                                arguments: StatementArguments(ids.map(\.rawValue))).map(session)
+            id: SessionID(row[0].text ?? ""), ownerID: row[1].text.map { UserID($0) },
+            name: row[2].text ?? "", fileName: row[3].text ?? "", jsonHash: row[4].text, questionCount: row[5].int,
+            paper: decodeObject(row[6]), blob: row[8].text,
+            status: SessionStatus(rawValue: row[9].text ?? "") ?? .inProgress, step: ImportStep(rawValue: row[10].text ?? "") ?? .upload,
+            progress: row[11].int, questionsImported: row[12].int, metadata: decodeObject(row[13]),
+            version: row[14].int, createdAt: Timestamp(rfc3339: row[15].text ?? "") ?? epoch,
+            updatedAt: Timestamp(rfc3339: row[16].text ?? "") ?? epoch,
+            lastAccessedAt: Timestamp(rfc3339: row[17].text ?? "") ?? epoch)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 extension Routes {
     /// `GET /v1/monitor?stale_hours=H`: every active session, stalest first (system admins).
@@ -20,7 +20,7 @@ extension Routes {
         let query = try request.query(allowing: ["actor", "session", "type", "since", "until", "denied", "limit"])
         let service = service, actor = context.actor
         let now = service.now
-        let filter = AuditLog.Filter(
+        let filter = AuditFilter(
             session: query.string("session").map { SessionID($0) }, types: query.strings("type"),
             since: try query.time("since", now: now), until: try query.time("until", now: now),
             deniedOnly: try query.bool("denied") ?? false, limit: try query.int("limit", in: 1...10_000) ?? 1000)

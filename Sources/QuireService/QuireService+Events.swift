@@ -1,6 +1,6 @@
 import Foundation
 import QuireCore
-import QuireStore
+import QuireStorage
 
 /// One row of the `events` table as `GET /v1/events` and the event stream show it: the columns'
 /// names, the hashes in hex, and the payload as the JSON object it stores. (`export` writes the
@@ -30,12 +30,12 @@ extension QuireService {
         guard position >= 0 else { throw .usage("after must be zero or more.") }
         let everyone = me.role == .systemAdmin
         let mine = me.id.rawValue
-        return try store.read { db in
+        return try store.read { reader in
             var shown: [EventView] = []
             var cursor = position
             var scanned = 0
             while shown.count < limit && scanned < Self.maxEventsScanned {
-                let chunk = try EventLog.read(after: cursor, limit: everyone ? limit - shown.count : min(1000, Self.maxEventsScanned - scanned), db)
+                let chunk = try reader.events(after: cursor, limit: everyone ? limit - shown.count : min(1000, Self.maxEventsScanned - scanned))
                 guard let last = chunk.last else { break }
                 for record in chunk where everyone || record.actor == mine {
                     shown.append(EventView(record))
@@ -53,6 +53,6 @@ extension QuireService {
 
     /// The position of the last event: how many events the log holds (`/healthz`).
     public func lastPosition() throws(QuireError) -> Int64 {
-        try store.read { db in try EventLog.count(db) }
+        try store.read { reader in try reader.eventCount() }
     }
 }

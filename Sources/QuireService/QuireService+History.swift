@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import QuireCore
-import QuireProjections
-import QuireStore
+import QuireStorage
 
 /// One step of a session's history: the event, who did it, and the session's state after it.
 public struct HistoryEntry: Sendable, Equatable, Codable {
@@ -56,16 +54,16 @@ extension QuireService {
     /// Anyone else gets the not-found answer and the attempt is recorded.
     public func history(_ id: SessionID, as name: ActorName) throws(QuireError) -> [HistoryEntry] {
         let me = try actingUser(name)
-        let access: (owner: UserID?, status: SessionStatus)? = try store.read { db in try AuthorizationProjector.session(id, db) }
+        let access: SessionAccess? = try store.read { reader in try reader.sessionAccess(id) }
         guard let access else { throw .sessionNotFound(id) }
         let allowed = me.role == .systemAdmin || access.owner == me.id || (access.owner == nil && access.status != .deleted)
         if !allowed {
             try recordDenial(AccessDenied(command: "session.history", target: id.stream, reason: .notOwner), as: name)
             throw .sessionNotFound(id)
         }
-        let records: [RecordedEvent] = try store.read { db in
-            let own = try EventLog.read(stream: id.stream, db)
-            let denied = try AuditLog.query(AuditLog.Filter(session: id, deniedOnly: true, limit: 100_000), db)
+        let records: [RecordedEvent] = try store.read { reader in
+            let own = try reader.events(stream: id.stream)
+            let denied = try reader.audit(AuditFilter(session: id, deniedOnly: true, limit: 100_000))
             return (own + denied).sorted { $0.position < $1.position }
         }
         let emails = try emails(for: records)
@@ -113,20 +111,18 @@ extension QuireService {
     /// The emails of the events' actors, in one query.
     func emails(for records: [RecordedEvent]) throws(QuireError) -> [String: String] {
         let ids = Set(records.map(\.actor)).filter { $0 != "system" }.map { UserID($0) }
-        return try store.read { db in
-            Dictionary(try AuthorizationProjector.users(ids, db).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
+        return try store.read { reader in
+            Dictionary(try reader.users(ids).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
         }
     }
 
     /// Appends an `access.denied` for a refused read (history, explain), in its own transaction.
     func recordDenial(_ denial: AccessDenied, as name: ActorName) throws(QuireError) {
         let now = clock()
-        try store.write { db in
-            let actor = try resolve(name, db)
-            let event = Event.accessDenied(denial)
-            let appended = try EventLog.append([NewEvent(event)],
-                                               envelope: Envelope(actor: Self.envelopeActor(actor), commandID: Identifier.newUUID(), recordedAt: now), db)
-            try projections.apply(Array(zip(appended, [event])), db)
+        try store.write { tx in
+            let actor = try resolve(name, tx)
+            try tx.append([NewEvent(.accessDenied(denial))],
+                          envelope: Envelope(actor: Self.envelopeActor(actor), commandID: Identifier.newUUID(), recordedAt: now))
         }
     }
 
@@ -137,8 +133,8 @@ extension QuireService {
     /// their own.
     public func explain(_ commandID: String, as name: ActorName) throws(QuireError) -> Explanation {
         let me = try actingUser(name)
-        let records: [RecordedEvent] = try store.read { db in
-            try AuditLog.query(AuditLog.Filter(commandID: commandID, limit: 10_000), db).reversed()
+        let records: [RecordedEvent] = try store.read { reader in
+            try reader.audit(AuditFilter(commandID: commandID, limit: 10_000)).reversed()
         }
         if me.role != .systemAdmin, records.contains(where: { $0.actor != me.id.rawValue }) {
             try recordDenial(AccessDenied(command: "explain", target: "commands", reason: .role), as: name)
@@ -156,19 +152,19 @@ extension QuireService {
             return Explanation(commandID: commandID, outcome: "accepted", events: rows, reason: nil, facts: nil)
         }
         // The facts just before the refusal, from a replay of the log up to then.
-        let past = try projections.replay(from: store, until: first.position - 1)
-        let facts: [String: JSONValue] = try past.read { db in
+        let past = try store.replay(until: first.position - 1, progress: nil)
+        let facts: [String: JSONValue] = try past.read { reader in
             var facts: [String: JSONValue] = ["position": .number(Double(first.position))]
-            if let actor = try AuthorizationProjector.user(id: UserID(first.actor), db) {
+            if let actor = try reader.user(id: UserID(first.actor)) {
                 facts["actor"] = .string(actor.email)
                 facts["actor_role"] = .string(actor.role.rawValue)
                 facts["actor_active"] = .bool(actor.active)
             }
             if denial.target.hasPrefix("session-") {
                 let id = SessionID(String(denial.target.dropFirst(8)))
-                if let session = try AuthorizationProjector.session(id, db) {
+                if let session = try reader.sessionAccess(id) {
                     facts["session_owner"] = session.owner.map { .string($0.rawValue) } ?? .null
-                    if let owner = session.owner, let u = try AuthorizationProjector.user(id: owner, db) {
+                    if let owner = session.owner, let u = try reader.user(id: owner) {
                         facts["session_owner_email"] = .string(u.email)
                     }
                     facts["session_status"] = .string(session.status.rawValue)

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import QuireCore
-import QuireProjections
-import QuireStore
+import QuireStorage
 
 /// One event as `audit` shows it.
 public struct AuditRow: Sendable, Equatable, Codable {
@@ -93,8 +91,8 @@ extension QuireService {
 
     /// The acting user, registered and active; throws exit-67 errors otherwise. Appends nothing.
     public func actingUser(_ name: ActorName) throws(QuireError) -> UserState {
-        try store.read { db in
-            try Decider.activeUser(try resolve(name, db))
+        try store.read { reader in
+            try Decider.activeUser(try resolve(name, reader))
         }
     }
 
@@ -103,7 +101,7 @@ extension QuireService {
     @discardableResult
     public func authorize(_ query: Query, as name: ActorName) throws(QuireError) -> UserState {
         // Decide on a read snapshot: an allowed query never takes the write lock.
-        let decision = try store.read { db in try Decider.authorize(query, Facts(actor: try resolve(name, db))) }
+        let decision = try store.read { reader in try Decider.authorize(query, Facts(actor: try resolve(name, reader))) }
         switch decision {
         case .accepted:
             return try actingUser(name)
@@ -118,8 +116,8 @@ extension QuireService {
     /// The actor's own sessions (in progress and completed) and the legacy ones, most recent first.
     public func sessions(as name: ActorName) throws(QuireError) -> [SessionView] {
         let user = try actingUser(name)
-        return try store.read { db in
-            let states = try SessionViewsProjector.visible(to: user.id, db)
+        return try store.read { reader in
+            let states = try reader.sessions(visibleTo: user.id)
             return states.map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : user.email) }
         }
     }
@@ -131,11 +129,10 @@ extension QuireService {
 
     /// Opens the actor's most recently used in-progress session.
     public func resume(as name: ActorName, commandID: String? = nil) throws(QuireError) -> Outcome {
-        let user = try actingUser(name)
-        guard let latest = try store.read({ db in try SessionViewsProjector.mostRecentInProgress(of: user.id, db) }) else {
+        guard let latest = try resumeTarget(as: name) else {
             throw .notFound("You have no session in progress to resume.")
         }
-        return try handle(.command(.accessSession(latest.id)), as: name, commandID: commandID)
+        return try handle(.command(.accessSession(latest)), as: name, commandID: commandID)
     }
 
     // MARK: - Monitor
@@ -146,8 +143,8 @@ extension QuireService {
         try authorize(.monitor, as: name)
         let now = clock()
         let cutoff = staleHours.map { now.adding(milliseconds: -Int64($0 * 3_600_000)) }
-        return try store.read { db in
-            try MonitorProjector.entries(accessedBefore: cutoff, limit: limit, db).map { MonitorView($0, now: now) }
+        return try store.read { reader in
+            try reader.monitor(accessedBefore: cutoff, limit: limit, offset: 0).map { MonitorView($0, now: now) }
         }
     }
 
@@ -155,23 +152,23 @@ extension QuireService {
 
     public func users(as name: ActorName) throws(QuireError) -> [UserView] {
         try authorize(.listUsers, as: name)
-        return try store.read { db in try AuthorizationProjector.users(db).map(UserView.init) }
+        return try store.read { reader in try reader.users().map(UserView.init) }
     }
 
     /// Whether any active system admin exists (`init` creates the first).
     public func hasSystemAdmin() throws(QuireError) -> Bool {
-        try store.read { db in try AuthorizationProjector.activeSystemAdmins(db) > 0 }
+        try store.read { reader in try reader.activeSystemAdmins() > 0 }
     }
 
     public func user(named name: String) throws(QuireError) -> UserState? {
-        try store.read { db in try AuthorizationProjector.user(named: name, db) }
+        try store.read { reader in try reader.user(named: Self.lookupKey(name)) }
     }
 
     // MARK: - Audit
 
     /// Who did what, newest first. A system admin may read everyone's trail; an admin reads
     /// their own (asking for someone else's is refused and recorded).
-    public func audit(_ filter: AuditLog.Filter, actorName: String? = nil, ascending: Bool = false,
+    public func audit(_ filter: AuditFilter, actorName: String? = nil, ascending: Bool = false,
                       as name: ActorName) throws(QuireError) -> [AuditRow] {
         let me = try actingUser(name)
         var filter = filter
@@ -196,7 +193,7 @@ extension QuireService {
             // it would tell them that the session they reached for exists. (System admins see it.)
             filter.hideOwnershipDenials = true
         }
-        let records = try store.read { db in try AuditLog.query(filter, ascending: ascending, db) }
+        let records = try store.read { reader in try reader.audit(filter, ascending: ascending) }
         return try auditRows(records)
     }
 
@@ -217,12 +214,13 @@ extension QuireService {
     // MARK: - Maintenance
 
     /// Rebuilds the named projections (all when empty) from the log.
-    public func rebuild(_ names: [String] = [], progress: Projections.RebuildProgress? = nil) throws(QuireError) -> [String] {
-        for name in names where projections.projector(named: name) == nil {
-            throw .usage("There is no projection called \(name); choose from \(projections.names.joined(separator: ", ")).")
+    public func rebuild(_ names: [String] = [], progress: StorageProgress? = nil) throws(QuireError) -> [String] {
+        let all = store.projectionNames
+        for name in names where !all.contains(name) {
+            throw .usage("There is no projection called \(name); choose from \(all.joined(separator: ", ")).")
         }
-        let chosen = names.isEmpty ? projections.names : names
-        try projections.rebuild(chosen, store, progress: progress)
+        let chosen = names.isEmpty ? all : names
+        try store.rebuild(chosen, progress: progress)
         return chosen
     }
 
@@ -231,9 +229,9 @@ extension QuireService {
     /// the chain is intact: replaying a tampered log proves nothing.
     public func verify() throws(QuireError) -> VerifyReport {
         let integrity = try store.integrityProblems()
-        let chain = try store.read { db in try EventLog.verifyChain(db) }
-        let (events, ahead) = try store.read { db in
-            (try EventLog.count(db), max(try Projections.checkpoints(db).map(\.position).max() ?? 0, try CommandLog.lastPosition(db)))
+        let chain = try store.read { reader in try reader.verifyChain(progress: nil) }
+        let (events, ahead) = try store.read { reader in
+            (try reader.eventCount(), max(try reader.checkpoints().map(\.position).max() ?? 0, try reader.lastCommandPosition()))
         }
         var fault: VerifyReport.ChainFaultView?
         switch chain {
@@ -247,16 +245,16 @@ extension QuireService {
         var checks: [VerifyReport.ProjectionCheck]
         if fault == nil {
             do throws(QuireError) {
-                let drifts = try projections.drift(store)
-                checks = projections.names.map { name in
+                let drifts = try store.drift()
+                checks = projectionNames.map { name in
                     let drift = drifts.first { $0.projection == name }
                     return VerifyReport.ProjectionCheck(name: name, matches: drift == nil, table: drift?.table, detail: drift?.detail)
                 }
             } catch {
-                checks = projections.names.map { .init(name: $0, matches: false, table: nil, detail: "the log cannot be replayed: \(error.message)") }
+                checks = projectionNames.map { .init(name: $0, matches: false, table: nil, detail: "the log cannot be replayed: \(error.message)") }
             }
         } else {
-            checks = projections.names.map { .init(name: $0, matches: false, table: nil, detail: "not compared: the chain is broken") }
+            checks = projectionNames.map { .init(name: $0, matches: false, table: nil, detail: "not compared: the chain is broken") }
         }
         var report = VerifyReport(events: events, chainIntact: fault == nil, chainFault: fault, projections: checks)
         report.integrity = integrity.isEmpty ? "ok" : integrity.prefix(5).joined(separator: "; ")

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import QuireCore
-import QuireProjections
-import QuireStore
+import QuireStorage
 
 /// Which view `replay` prints.
 public enum ReplayView: String, Sendable, CaseIterable, Codable {
@@ -33,13 +31,13 @@ public struct ReplayResult: Sendable, Equatable, Codable {
 extension QuireService {
     /// The position a replay stops at: a position, or the last event recorded at or before a time.
     public func position(untilPosition: Int64?, untilTime: Timestamp?) throws(QuireError) -> Int64 {
-        try store.read { db in
-            let head = try EventLog.count(db)
+        try store.read { reader in
+            let head = try reader.eventCount()
             if let p = untilPosition {
                 guard p >= 0 else { throw QuireError.usage("--until-position must be zero or more.") }
                 return min(p, head)
             }
-            if let t = untilTime { return try EventLog.position(atOrBefore: t, db) }
+            if let t = untilTime { return try reader.position(atOrBefore: t) }
             return head
         }
     }
@@ -48,7 +46,7 @@ extension QuireService {
     /// live command would have shown it then. The `sessions` view is one user's list: an admin may
     /// replay their own; a system admin anyone's, and the monitor and duplicate index.
     public func replay(until position: Int64, view: ReplayView, for subject: String? = nil, as name: ActorName,
-                       progress: Projections.RebuildProgress? = nil) throws(QuireError) -> ReplayResult {
+                       progress: StorageProgress? = nil) throws(QuireError) -> ReplayResult {
         let me = try actingUser(name)
         let subjectUser: UserState
         if let subject {
@@ -62,28 +60,28 @@ extension QuireService {
                              as: name)
             throw .forbidden("Only a system admin may replay the \(view == .sessions ? "sessions of other users" : view.rawValue).")
         }
-        let past = try projections.replay(from: store, until: position, progress: progress)
+        let past = try store.replay(until: position, progress: progress)
         // The log never changes, so the live file's event at that position is the one replayed to.
-        let last: RecordedEvent? = try store.read { db in try EventLog.read(after: position - 1, limit: 1, db).first }
+        let last: RecordedEvent? = try store.read { reader in try reader.events(after: position - 1, limit: 1).first }
         let asOf = last?.timestamp ?? Timestamp(milliseconds: 0)
-        let then = QuireService(store: past, projections: projections, paperLimit: paperLimit, clock: { asOf })
+        let then = QuireService(store: past, paperLimit: paperLimit, clock: { asOf })
         var result = ReplayResult(position: last?.position ?? 0, asOf: last?.recordedAt, view: view)
         switch view {
         case .sessions:
             guard try then.user(named: subjectUser.id.rawValue) != nil else {
                 throw .unknownUser("\(subjectUser.email) was not registered yet at position \(position).")
             }
-            result.sessions = try then.store.read { db in
-                try SessionViewsProjector.visible(to: subjectUser.id, db).map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : subjectUser.email) }
+            result.sessions = try then.store.read { reader in
+                try reader.sessions(visibleTo: subjectUser.id).map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : subjectUser.email) }
             }
         case .monitor:
-            result.monitor = try then.store.read { db in
-                try MonitorProjector.entries(db).map { MonitorView($0, now: asOf) }
+            result.monitor = try then.store.read { reader in
+                try reader.monitor(accessedBefore: nil, limit: 1000, offset: 0).map { MonitorView($0, now: asOf) }
             }
         case .duplicates:
-            result.duplicates = try then.store.read { db in
-                let emails = Dictionary(try AuthorizationProjector.users(db).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
-                return try DuplicateIndexProjector.all(db).map {
+            result.duplicates = try then.store.read { reader in
+                let emails = Dictionary(try reader.users().map { ($0.id.rawValue, $0.email) }) { a, _ in a }
+                return try reader.duplicateGroups().map {
                     ReplayResult.DuplicateGroup(ownerID: $0.owner.rawValue, ownerEmail: emails[$0.owner.rawValue],
                                                 jsonHash: $0.jsonHash, sessions: $0.sessions.map(\.rawValue))
                 }

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import QuireCore
-import QuireProjections
-import QuireStore
+import QuireStorage
 
 /// How an `EventRow` carries the payload: as the stored text (`export`, which must be re-hashable)
 /// or parsed (the HTTP event list and stream).
@@ -99,15 +97,15 @@ public struct ExportEnd: Sendable, Equatable, Codable {
 extension QuireService {
     /// Writes the whole log as JSON lines, in position order, from one snapshot, one line at a
     /// time (memory stays flat). System admins only: the log holds everyone's actions.
-    public func export(as name: ActorName, progress: Projections.RebuildProgress? = nil,
+    public func export(as name: ActorName, progress: StorageProgress? = nil,
                        write: (Data) -> Void) throws(QuireError) -> Int64 {
         try authorize(.exportLog, as: name)
-        return try store.read { db in
-            let total = try EventLog.count(db)
+        return try store.read { reader in
+            let total = try reader.eventCount()
             let encoder = EventCoding.compact
             var count: Int64 = 0
             var last = HashChain.genesis
-            try EventLog.forEach(db) { record in
+            try reader.forEachEvent { record in
                 write(try encoder.encode(ExportedEvent(record)) + Data("\n".utf8))
                 count += 1
                 last = record.hash
@@ -122,10 +120,10 @@ extension QuireService {
     /// Imports an exported log into this (empty) database: checks every line's chain link and
     /// hash while reading, and refuses a tampered, reordered or truncated file naming the first bad
     /// line, leaving the database as it was. Then rebuilds every projection from the log.
-    public func importLog(lines: some Sequence<[UInt8]>, progress: Projections.RebuildProgress? = nil) throws(QuireError) -> Int64 {
+    public func importLog(lines: some Sequence<[UInt8]>, progress: StorageProgress? = nil) throws(QuireError) -> Int64 {
         let decoder = JSONDecoder()
-        let count: Int64 = try store.write { db in
-            guard try EventLog.count(db) == 0 else {
+        let count: Int64 = try store.write { tx in
+            guard try tx.eventCount() == 0 else {
                 throw QuireError.invalidInput("The database already holds events; import only into an empty database.")
             }
             var prev = HashChain.genesis
@@ -160,7 +158,7 @@ extension QuireService {
                 do throws(QuireError) { _ = try record.decoded() } catch {
                     throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): \(error.message)")
                 }
-                do { try EventLog.insert(record, db) } catch {
+                do { try tx.insertVerbatim(record) } catch {
                     throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)) cannot be stored: \(error).")
                 }
                 prev = record.hash
@@ -171,7 +169,7 @@ extension QuireService {
                 throw QuireError.invalidInput("The file ends after line \(lineNumber) without the export's end line: it is truncated.")
             }
             // The projections commit with the events: a killed import leaves nothing or everything.
-            try projections.rebuild(within: db, progress: progress)
+            try tx.rebuildProjections(progress: progress)
             return position
         }
         return count

@@ -1,42 +1,44 @@
 import Foundation
-import GRDB
 import QuireCore
-import QuireProjections
-import QuireStore
+import QuireStorage
 
 /// The one command handler and the queries. The CLI and the HTTP server both call it, so a
 /// command behaves the same whichever edge it arrives at.
 ///
 /// Every command takes one path: resolve the actor and read the facts from the projections,
-/// `decide`, then append and project in the same `BEGIN IMMEDIATE` transaction.
+/// `decide`, then append, project and record the command in one write transaction of the
+/// storage contract — whichever backend is behind it.
 public struct QuireService: Sendable {
-    public let store: EventStore
-    public let projections: Projections
+    /// The backend: reached only through the storage contract.
+    let store: any EventStorage
     /// The largest paper file accepted, in bytes.
     public let paperLimit: Int
     let clock: @Sendable () -> Timestamp
 
-    public init(store: EventStore, projections: Projections = .core, paperLimit: Int = PaperFile.defaultLimit,
+    public init(store: any EventStorage, paperLimit: Int = PaperFile.defaultLimit,
                 clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) {
         self.store = store
-        self.projections = projections
         self.paperLimit = paperLimit
         self.clock = clock
     }
 
-    /// Opens the database at `path` and brings its projections up to date (rebuilding any whose
+    /// Opens a service on a backend and brings its projections up to date (rebuilding any whose
     /// code version changed).
     ///
-    /// `prepareProjections: false` opens the file as it is, for `verify`, which must report what
-    /// it finds rather than repair it first.
-    public static func open(path: String, options: EventStore.Options = .init(), paperLimit: Int = PaperFile.defaultLimit,
-                            prepareProjections: Bool = true,
+    /// `prepareProjections: false` opens it as it is, for `verify`, which must report what it
+    /// finds rather than repair it first.
+    public static func open(_ store: any EventStorage, paperLimit: Int = PaperFile.defaultLimit, prepareProjections: Bool = true,
                             clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) throws(QuireError) -> QuireService {
-        let store = try EventStore(path: path, options: options)
         let service = QuireService(store: store, paperLimit: paperLimit, clock: clock)
-        if prepareProjections { try service.projections.prepare(store) }
+        if prepareProjections { try store.prepareProjections(progress: nil) }
         return service
     }
+
+    /// Where the log is, as the user named it (a file path or a URL).
+    public var location: String? { store.location }
+
+    /// The projections the backend keeps, by name.
+    public var projectionNames: [String] { store.projectionNames }
 
     /// How many times a command whose decision went stale is decided again on fresh state.
     static let maxAttempts = 5
@@ -122,7 +124,7 @@ public struct QuireService: Sendable {
 
     private func decideAndAppend(_ prepared: Prepared, as actorName: ActorName, commandID: String) throws(QuireError) -> Outcome {
         let now = clock()
-        let result = try store.write { db in try apply(prepared, as: actorName, commandID: commandID, now: now, db) }
+        let result = try store.write { tx in try apply(prepared, as: actorName, commandID: commandID, now: now, tx) }
         switch result {
         case .accepted(let outcome): return outcome
         case .denied(let error): throw error
@@ -160,20 +162,19 @@ public struct QuireService: Sendable {
         }
         let now = clock()
         do throws(QuireError) {
-            let applied: [(Int, Swift.Result<Outcome, QuireError>)] = try store.write { db in
+            let applied: [(Int, Swift.Result<Outcome, QuireError>)] = try store.write { tx in
                 var out: [(Int, Swift.Result<Outcome, QuireError>)] = []
                 for item in ready {
-                    var result: Applied?
+                    let result: Applied
                     do {
-                        try db.inSavepoint {
-                            result = try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, now: now, db)
-                            return .commit
+                        result = try tx.savepoint {
+                            try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, now: now, tx)
                         }
                     } catch let error as QuireError {
                         out.append((item.index, .failure(error)))
                         continue
                     }
-                    switch result! {
+                    switch result {
                     case .accepted(let outcome): out.append((item.index, .success(outcome)))
                     case .denied(let error): out.append((item.index, .failure(error)))
                     }
@@ -188,40 +189,39 @@ public struct QuireService: Sendable {
     }
 
     /// Decides one command and appends and projects its events, inside the caller's transaction.
-    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, now: Timestamp, _ db: Database) throws -> Applied {
+    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, now: Timestamp, _ tx: any StorageWriter) throws -> Applied {
         let command = prepared.command
-        let actor = try resolve(actorName, db)
+        let actor = try resolve(actorName, tx)
         let fingerprint = Self.fingerprint(command, actor: actor)
-        if let earlier = try CommandLog.find(commandID, db) {
+        if let earlier = try tx.command(commandID) {
             guard earlier.fingerprint == fingerprint else {
                 throw QuireError(.commandIDReused, "command_id \(commandID) was already used for a different command.")
             }
             return try Self.replay(earlier)
         }
-        let facts = try gather(command, actor: actor, db)
+        let facts = try gather(command, actor: actor, tx)
         let context = DecisionContext(now: now, newSessionID: SessionID(Identifier.newUUID()), newUserID: UserID(Identifier.newUUID()))
         let decision = try Decider.decide(command, facts, context)
         let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: commandID, recordedAt: now)
         let events = decision.events.map { NewEvent($0, expectedVersion: Self.expectedVersion(for: $0, facts)) }
         if let bytes = prepared.paperBytes, case .accepted = decision {
-            try BlobStore.store(bytes, at: now, db)
+            try tx.storeBlob(bytes, at: now)
         }
-        let appended = try EventLog.append(events, envelope: envelope, db)
-        try projections.apply(Array(zip(appended, decision.events)), db)
+        let appended = try tx.append(events, envelope: envelope)
         switch decision {
         case .accepted(_, let warnings):
             let outcome = try outcome(command, events: decision.events, commandID: commandID, warnings: warnings,
-                                      positions: appended.map(\.position), facts: facts, db)
+                                      positions: appended.map(\.position), facts: facts, tx)
             if let first = appended.first {
                 let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.accepted(outcome)), as: UTF8.self)
-                try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
-                                            outcome: text, firstPosition: first.position), at: now, db)
+                try tx.record(CommandRecord(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
+                                            outcome: text, firstPosition: first.position), at: now)
             }
             return .accepted(outcome)
         case .denied(_, let error):
             let text = String(decoding: try EventCoding.compact.encode(StoredOutcome.rejected(error)), as: UTF8.self)
-            try CommandLog.record(.init(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
-                                        outcome: text, firstPosition: appended[0].position), at: now, db)
+            try tx.record(CommandRecord(commandID: commandID, fingerprint: fingerprint, actor: envelope.actor.description,
+                                        outcome: text, firstPosition: appended[0].position), at: now)
             return .denied(error)
         }
     }
@@ -239,7 +239,7 @@ public struct QuireService: Sendable {
         }
     }
 
-    static func envelopeActor(_ actor: ActorFacts) -> Actor {
+    static func envelopeActor(_ actor: ActorFacts) -> EventActor {
         switch actor {
         case .user(let u): .user(u.id)
         case .system, .anonymous, .unknown: .system
@@ -261,7 +261,7 @@ public struct QuireService: Sendable {
         var message: String
     }
 
-    private static func replay(_ entry: CommandLog.Entry) throws -> Applied {
+    private static func replay(_ entry: CommandRecord) throws -> Applied {
         let stored = try JSONDecoder().decode(StoredOutcome.self, from: Data(entry.outcome.utf8))
         switch stored {
         case .accepted(var outcome):
@@ -274,67 +274,84 @@ public struct QuireService: Sendable {
 
     // MARK: - Facts
 
-    func resolve(_ name: ActorName, _ db: Database) throws -> ActorFacts {
+    func resolve(_ name: ActorName, _ reader: any StorageReader) throws -> ActorFacts {
+        try Self.resolve(name, reader)
+    }
+
+    /// Who is acting: a registered user (active or not), `system`, nobody, or an unknown name.
+    public static func resolve(_ name: ActorName, _ reader: any StorageReader) throws -> ActorFacts {
         switch name {
         case .none: return .anonymous
         case .system: return .system
         case .named(let raw):
-            guard let user = try AuthorizationProjector.user(named: raw, db) else { return .unknown(raw) }
+            guard let user = try reader.user(named: Self.lookupKey(raw)) else { return .unknown(raw) }
             return .user(user)
         }
     }
 
-    func gather(_ command: Command, actor: ActorFacts, _ db: Database) throws -> Facts {
+    /// How a user is looked up by what someone typed: an id as given, an email normalised the
+    /// way `user add` stored it (trimmed, lowercased).
+    static func lookupKey(_ raw: String) -> String {
+        (try? Decider.normalizedEmail(raw)) ?? raw
+    }
+
+    /// The facts `decide` needs for a command, read from the projections in the command's own
+    /// transaction. The decider's specifications read their facts through this same function.
+    public static func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader) throws -> Facts {
         var facts = Facts(actor: actor)
         switch command {
         case .registerUser(let c):
-            facts.targetUser = try AuthorizationProjector.user(named: c.email.trimmingCharacters(in: .whitespaces).lowercased(), db)
-            if let id = c.id { facts.userWithID = try AuthorizationProjector.user(id: id, db) }
-            facts.activeSystemAdmins = try AuthorizationProjector.activeSystemAdmins(db)
+            facts.targetUser = try reader.user(named: lookupKey(c.email))
+            if let id = c.id { facts.userWithID = try reader.user(id: id) }
+            facts.activeSystemAdmins = try reader.activeSystemAdmins()
         case .changeRole(let c):
-            facts.targetUser = try AuthorizationProjector.user(named: c.user, db)
-            facts.activeSystemAdmins = try AuthorizationProjector.activeSystemAdmins(db)
+            facts.targetUser = try reader.user(named: lookupKey(c.user))
+            facts.activeSystemAdmins = try reader.activeSystemAdmins()
         case .deactivateUser(let c):
-            facts.targetUser = try AuthorizationProjector.user(named: c.user, db)
-            facts.activeSystemAdmins = try AuthorizationProjector.activeSystemAdmins(db)
+            facts.targetUser = try reader.user(named: lookupKey(c.user))
+            facts.activeSystemAdmins = try reader.activeSystemAdmins()
         case .createSession(let c):
             guard case .user(let user) = actor else { break }
-            let ids = try DuplicateIndexProjector.sessions(owner: user.id, jsonHash: c.file.jsonHash, db)
-            facts.duplicates = try SessionViewsProjector.states(ids, db)
-            facts.similar = try SessionViewsProjector.similar(owner: user.id, fileName: c.file.fileName,
-                                                              paperCode: c.file.paper["code"]?.stringValue, db)
+            let ids = try reader.duplicateSessions(owner: user.id, jsonHash: c.file.jsonHash)
+            facts.duplicates = try reader.sessions(ids)
+            facts.similar = try reader.similarSessions(owner: user.id, fileName: c.file.fileName,
+                                                       paperCode: c.file.paper["code"]?.stringValue)
         case .accessSession, .updateSession, .completeSession, .deleteSession:
             // The authorization projection answers "does it exist, and whose is it" first.
-            if let id = command.targetSession, try AuthorizationProjector.session(id, db) != nil {
-                facts.session = try SessionViewsProjector.state(id, db)
+            if let id = command.targetSession, try reader.sessionAccess(id) != nil {
+                facts.session = try reader.session(id)
             }
         case .importLegacySession(let row):
-            facts.session = try SessionViewsProjector.state(row.id, db)
-            if let owner = row.createdBy { facts.targetUser = try AuthorizationProjector.user(id: owner, db) }
+            facts.session = try reader.session(row.id)
+            if let owner = row.createdBy { facts.targetUser = try reader.user(id: owner) }
         }
         return facts
+    }
+
+    func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader) throws -> Facts {
+        try Self.gather(command, actor: actor, reader)
     }
 
     // MARK: - Outcomes
 
     func outcome(_ command: Command, events: [Event], commandID: String, warnings: [Warning], positions: [Int64], facts: Facts,
-                 _ db: Database) throws -> Outcome {
+                 _ reader: any StorageReader) throws -> Outcome {
         var outcome = Outcome(commandID: commandID, session: nil, user: nil, warnings: warnings, positions: positions, replayed: false)
         switch command {
         case .registerUser(let c):
-            outcome.user = try AuthorizationProjector.user(named: c.email.trimmingCharacters(in: .whitespaces).lowercased(), db).map(UserView.init)
+            outcome.user = try reader.user(named: Self.lookupKey(c.email)).map(UserView.init)
         case .changeRole, .deactivateUser:
-            outcome.user = try facts.targetUser.flatMap { try AuthorizationProjector.user(id: $0.id, db) }.map(UserView.init)
+            outcome.user = try facts.targetUser.flatMap { try reader.user(id: $0.id) }.map(UserView.init)
         case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession:
-            if let id = command.targetSession ?? events.first?.sessionID, let state = try SessionViewsProjector.state(id, db) {
-                outcome.session = try sessionView(state, db)
+            if let id = command.targetSession ?? events.first?.sessionID, let state = try reader.session(id) {
+                outcome.session = try sessionView(state, reader)
             }
         }
         return outcome
     }
 
-    func sessionView(_ state: SessionState, _ db: Database) throws -> SessionView {
-        let email = try state.ownerID.flatMap { try AuthorizationProjector.user(id: $0, db)?.email }
+    func sessionView(_ state: SessionState, _ reader: any StorageReader) throws -> SessionView {
+        let email = try state.ownerID.flatMap { try reader.user(id: $0)?.email }
         return SessionView(state, ownerEmail: email)
     }
 

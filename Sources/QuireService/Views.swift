@@ -1,6 +1,6 @@
 import Foundation
 import QuireCore
-import QuireProjections
+import QuireStorage
 
 /// A session as every edge shows it: the CLI's `--json`, `submit` results and HTTP bodies.
 public struct SessionView: Sendable, Equatable, Codable {
@@ -98,7 +98,7 @@ public struct MonitorView: Sendable, Equatable, Codable {
     public var session: SessionView
     public var hoursSinceAccess: Double
 
-    public init(_ e: MonitorProjector.Entry, now: Timestamp) {
+    public init(_ e: MonitorEntry, now: Timestamp) {
         var s = SessionView(
             SessionState(id: e.sessionID, ownerID: e.ownerID, name: e.name, fileName: e.fileName, jsonHash: e.jsonHash,
                          questionCount: e.questionCount, paper: [:], blob: nil, status: .inProgress, step: e.step,

@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import QuireCore
+import QuireBackends
 import QuireProjections
+import QuireSQLite
 import QuireService
-import QuireStore
+import QuireStorage
 
 enum Benchmarks {
     static let ops = ActorName.named("ops@bench.example")
@@ -12,7 +14,7 @@ enum Benchmarks {
     /// A fresh service with a system admin and ten admins.
     static func freshService(_ label: String) throws -> (QuireService, String) {
         let path = temporaryDirectory(label) + "/q.sqlite"
-        let service = try QuireService.open(path: path, options: .init(create: true))
+        let service = try QuireService.open(location: path, options: .init(create: true))
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@bench.example", role: .systemAdmin))), as: .system)
         for u in 0..<10 {
             _ = try service.handle(.command(.registerUser(RegisterUser(email: "a\(u)@bench.example", role: .admin))), as: ops)
@@ -72,8 +74,7 @@ enum Benchmarks {
         init(papers: [Data]) throws {
             let path = temporaryDirectory("bare") + "/q.sqlite"
             do {  // quire's own schema, so both write into identical tables, indexes and triggers
-                let store = try EventStore(path: path, options: .init(create: true))
-                try Projections.core.prepare(store)
+                _ = try QuireService.open(location: path, options: .init(create: true))
             }
             db = BareSQLite(path: path)
             self.papers = papers
@@ -161,14 +162,14 @@ enum Benchmarks {
         }
         events = Array(events.prefix(n))
         let path = temporaryDirectory("append") + "/q.sqlite"
-        let store = try EventStore(path: path, options: .init(create: true))
+        let store = try SQLiteStore.logOnly(path: path)
         let envelope = Envelope(actor: .user(log.userID(1)), commandID: nil, recordedAt: Timestamp.now())
         var rows: [RecordedEvent] = []
         let quireSeconds = try Clock.seconds {
-            rows = try store.write { db in try EventLog.append(events.map { NewEvent($0) }, envelope: envelope, db) }
+            rows = try store.write { tx in try tx.append(events.map { NewEvent($0) }, envelope: envelope) }
         }
         let barePath = temporaryDirectory("append-bare") + "/q.sqlite"
-        _ = try EventStore(path: barePath, options: .init(create: true))
+        _ = try SQLiteStore.logOnly(path: barePath)
         let db = BareSQLite(path: barePath)
         let bareSeconds = Clock.seconds {
             db.exec("BEGIN IMMEDIATE")
@@ -188,23 +189,23 @@ enum Benchmarks {
 
     /// Writes sessions `range` of the synthetic log (no projections), registering their owners
     /// first, in batches; the projections are then built by a rebuild: the rebuild benchmark.
-    static func generate(_ log: SyntheticLog, sessions range: Range<Int>, into store: EventStore) throws {
+    static func generate(_ log: SyntheticLog, sessions range: Range<Int>, into store: SQLiteStore) throws {
         let firstUser = range.lowerBound == 0 ? 0 : log.owner(ofSession: range.lowerBound - 1) + 1
         let users = log.userEvents(firstUser..<(log.owner(ofSession: range.upperBound - 1) + 1))
-        try store.write { db in
-            _ = try EventLog.append(users.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: log.start), db)
+        try store.write { tx in
+            _ = try tx.append(users.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: log.start))
         }
         var s = range.lowerBound
         let batch = 2000
         while s < range.upperBound {
             let end = min(s + batch, range.upperBound)
-            try store.write { db in
+            try store.write { tx in
                 for i in s..<end {
                     let owner = log.userID(log.owner(ofSession: i))
                     // Spread the sessions over 30 days so that recency and staleness vary.
                     let at = log.start.adding(milliseconds: Int64(i) * 12_000)
-                    _ = try EventLog.append(log.sessionEvents(i).map { NewEvent($0) },
-                                            envelope: Envelope(actor: .user(owner), commandID: nil, recordedAt: at), db)
+                    _ = try tx.append(log.sessionEvents(i).map { NewEvent($0) },
+                                      envelope: Envelope(actor: .user(owner), commandID: nil, recordedAt: at))
                 }
             }
             s = end
@@ -213,8 +214,9 @@ enum Benchmarks {
 
     /// Rebuilding every projection from the log, against a bare scan that decodes every payload
     /// with the same JSON decoder.
-    static func rebuild(path: String, store: EventStore, events: Int64) throws -> [Figure] {
-        let seconds = try Clock.seconds { try Projections.core.rebuild(nil, store) }
+    static func rebuild(path: String, events: Int64) throws -> [Figure] {
+        let store = try SQLiteStore(path: path)
+        let seconds = try Clock.seconds { try store.rebuild(store.projectionNames) }
         let db = BareSQLite(path: path)
         /// The rate of a bare sequential scan of the log that decodes every payload with `decode`.
         func scan(_ decode: (String, Int, Data) -> Bool) -> Double {
@@ -254,14 +256,14 @@ enum Benchmarks {
         }
         let list = try time { _ = try service.sessions(as: .named(log.userID(user()).rawValue)) }
         let resume = try time {
-            _ = try service.store.read { db in try SessionViewsProjector.mostRecentInProgress(of: log.userID(user()), db) }
+            _ = try service.resumeTarget(as: .named(log.userID(user()).rawValue))
         }
         let monitor = try time { _ = try service.monitor(as: .named(log.userID(0).rawValue), limit: 50) }
         let byActor = try time {
-            _ = try service.audit(AuditLog.Filter(limit: 100), actorName: log.userID(user()).rawValue, as: .named(log.userID(0).rawValue))
+            _ = try service.audit(AuditFilter(limit: 100), actorName: log.userID(user()).rawValue, as: .named(log.userID(0).rawValue))
         }
         let bySession = try time {
-            _ = try service.audit(AuditLog.Filter(session: log.sessionID(Int.random(in: 0..<log.sessions, using: &rng)), limit: 100),
+            _ = try service.audit(AuditFilter(session: log.sessionID(Int.random(in: 0..<log.sessions, using: &rng)), limit: 100),
                                   as: .named(log.userID(0).rawValue))
         }
         return [("session list", list), ("resume", resume), ("monitor first page", monitor), ("audit by actor", byActor),

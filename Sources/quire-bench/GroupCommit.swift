@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import QuireCore
+import QuireBackends
 import QuireServer
 import QuireService
 
@@ -21,7 +22,7 @@ enum GroupCommitBenchmark {
     /// A database with `clients` admins, each with one session to update.
     static func prepare(clients: Int) async throws -> (path: String, tokens: [String], sessions: [String]) {
         let path = temporaryDirectory("group") + "/q.sqlite"
-        let service = try QuireService.open(path: path, options: .init(create: true))
+        let service = try QuireService.open(location: path, options: .init(create: true))
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@bench.example", role: .systemAdmin))), as: .system)
         let authority = try await TokenAuthority(secret: secret)
         var tokens: [String] = [], sessions: [String] = []

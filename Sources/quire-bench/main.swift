@@ -1,9 +1,11 @@
 import Foundation
 import GRDB
 import QuireCore
+import QuireBackends
 import QuireProjections
+import QuireSQLite
 import QuireService
-import QuireStore
+import QuireStorage
 
 // quire-bench: every figure as a ratio against a baseline measured in the same run, because
 // absolute times on a shared machine drift. `tools/bench` builds it in release mode and runs it.
@@ -24,7 +26,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if let path = option("--rebuild-child") {
     // The same call `quire rebuild` makes, then this process's own peak resident memory.
     do {
-        _ = try QuireService.open(path: path, prepareProjections: false).rebuild()
+        _ = try QuireService.open(location: path, prepareProjections: false).rebuild()
         print(peakResidentMiB(pid: getpid()))
         exit(0)
     } catch {
@@ -38,9 +40,9 @@ if let path = option("--generate") {
     // (`perf record -g quire rebuild --db PATH`, `valgrind --tool=callgrind …`).
     let synthetic = SyntheticLog.sized(events: option("--events").flatMap(Int.init) ?? 1_000_000)
     do {
-        let store = try EventStore(path: path, options: .init(create: true))
+        let store = try SQLiteStore.logOnly(path: path)
         try Benchmarks.generate(synthetic, sessions: 0..<synthetic.sessions, into: store)
-        try Projections.core.prepare(store)
+        try SQLiteStore(path: path).prepareProjections()
         print("\(synthetic.events) events in \(path)")
         exit(0)
     } catch {
@@ -84,20 +86,20 @@ do {
         let full = SyntheticLog.sized(events: totalEvents)
         let tenth = SyntheticLog(sessions: full.sessions / 10)
         let path = temporaryDirectory("log") + "/q.sqlite"
-        let store = try EventStore(path: path, options: .init(create: true))
+        let store = try SQLiteStore.logOnly(path: path)
         log("generating \(tenth.events) events…")
         try Benchmarks.generate(full, sessions: 0..<tenth.sessions, into: store)
-        try Projections.core.prepare(store)
-        let small = try QuireService.open(path: path)
-        let smallCount = try store.read { db in try EventLog.count(db) }
+        try SQLiteStore(path: path).prepareProjections()
+        let small = try QuireService.open(location: path)
+        let smallCount = try store.read { reader in try reader.eventCount() }
         log("queries at \(smallCount) events…")
         for f in try Benchmarks.queries(small, log: tenth, label: "\(smallCount / 1000)k", samples: querySamples) { record(f) }
         log("growing the log to \(full.events) events…")
         try Benchmarks.generate(full, sessions: tenth.sessions..<full.sessions, into: store)
-        let count = try store.read { db in try EventLog.count(db) }
+        let count = try store.read { reader in try reader.eventCount() }
         log("rebuild of \(count) events…")
-        for f in try Benchmarks.rebuild(path: path, store: store, events: count) { record(f) }
-        let service = try QuireService.open(path: path)
+        for f in try Benchmarks.rebuild(path: path, events: count) { record(f) }
+        let service = try QuireService.open(location: path)
         log("queries at \(count) events…")
         let large = try Benchmarks.queries(service, log: full, label: "\(count / 1000)k", samples: querySamples)
         for f in large { record(f) }
@@ -105,7 +107,7 @@ do {
                                    events: (Double(smallCount), Double(count))) { record(f) }
 
         // Footprint: bytes on disk per event, after a checkpoint folds the WAL into the file.
-        try store.writeWithoutTransaction { db in _ = try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try store.checkpointWAL()
         let bytes = fileSize(path) + fileSize(path + "-wal")
         record(Figure(name: "bytes on disk per event", quire: Double(bytes) / Double(count), baseline: nil, unit: "bytes",
                       ratio: nil, target: nil, note: "log, blobs and all projections, \(count) events"))

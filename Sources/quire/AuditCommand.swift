@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +36,7 @@ struct Audit: ParsableCommand {
             guard limit > 0 else { throw QuireError.usage("--limit must be at least 1.") }
             let service = try options.openService()
             let now = service.now
-            var filter = AuditLog.Filter(
+            var filter = AuditFilter(
                 session: session.map { SessionID($0) }, types: type,
                 since: try since.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--since") },
                 until: try until.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--until") },

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import QuireBackends
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -150,7 +151,7 @@ struct Import: ParsableCommand {
                 input = h
             }
             do {
-                let service = try QuireService.open(path: path, options: storeOptions, paperLimit: options.paperLimit)
+                let service = try QuireService.open(location: path, options: storeOptions, paperLimit: options.paperLimit)
                 let progress = Progress(label: "import")
                 let count = try service.importLog(lines: LineReader(input), progress: progress.report)
                 progress.finish()

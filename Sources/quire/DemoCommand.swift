@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import QuireBackends
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 /// A one-minute tour: two admins import at once, each sees only their own sessions, a duplicate
 /// is refused, a cross-user attempt is denied and audited, and the log verifies.
@@ -25,7 +26,7 @@ struct Demo: ParsableCommand {
             let samplesDir = try findSamples()
             try prepareFile(path)
             let make = { @Sendable () throws(QuireError) -> QuireService in
-                try QuireService.open(path: path, options: EventStore.Options(create: true))
+                try QuireService.open(location: path, options: StorageOptions(create: true))
             }
             let service = try make()
             func step(_ title: String) { Console.out("\n== \(title)") }
@@ -114,9 +115,9 @@ struct Demo: ParsableCommand {
 
             step("8. ...and sees every denied attempt in the audit trail")
             shell("audit --denied --as \(Self.ops)")
-            Console.out(Render.audit(try service.audit(AuditLog.Filter(deniedOnly: true), as: ops)))
+            Console.out(Render.audit(try service.audit(AuditFilter(deniedOnly: true), as: ops)))
             shell("audit --limit 8 --as \(Self.ops)")
-            Console.out(Render.audit(try service.audit(AuditLog.Filter(limit: 8), as: ops)))
+            Console.out(Render.audit(try service.audit(AuditFilter(limit: 8), as: ops)))
 
             step("9. The log verifies: hash chain intact, projections equal a fresh replay")
             shell("verify")
@@ -143,7 +144,7 @@ struct Demo: ParsableCommand {
     /// Replaces an earlier demo database, never anything else.
     func prepareFile(_ path: String) throws(QuireError) {
         guard FileManager.default.fileExists(atPath: path) else { return }
-        let existing = try QuireService.open(path: path)
+        let existing = try QuireService.open(location: path)
         guard try existing.user(named: Self.ops) != nil else {
             throw .invalidInput("\(path) exists and is not a demo database; pass --db with another path.")
         }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import QuireBackends
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 /// The options every command accepts after its name.
 struct GlobalOptions: ParsableArguments {
@@ -26,8 +27,8 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// `QUIRE_DURABILITY=normal` trades the last transactions on power loss for speed; FULL by default.
-    var storeOptions: EventStore.Options {
-        var options = EventStore.Options()
+    var storeOptions: StorageOptions {
+        var options = StorageOptions()
         if ProcessInfo.processInfo.environment["QUIRE_DURABILITY"]?.lowercased() == "normal" { options.durability = .normal }
         return options
     }
@@ -39,7 +40,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func openService() throws(QuireError) -> QuireService {
-        try QuireService.open(path: databasePath, options: storeOptions, paperLimit: paperLimit)
+        try QuireService.open(location: databasePath, options: storeOptions, paperLimit: paperLimit)
     }
 }
 

@@ -1,7 +1,8 @@
 import ArgumentParser
+import QuireBackends
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,7 @@ struct Init: ParsableCommand {
         try QuireCLI.run {
             var storeOptions = options.storeOptions
             storeOptions.create = true
-            let service = try QuireService.open(path: options.databasePath, options: storeOptions, paperLimit: options.paperLimit)
+            let service = try QuireService.open(location: options.databasePath, options: storeOptions, paperLimit: options.paperLimit)
             let hasAdmin = try service.hasSystemAdmin()
             var registered: UserView?
             if let admin {

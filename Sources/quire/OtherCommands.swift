@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import QuireBackends
 import QuireCore
 import QuireService
-import QuireStore
+import QuireStorage
 
 struct Legacy: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Bring in sessions from the old system.", subcommands: [Import.self])
@@ -85,7 +86,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try QuireCLI.run {
-            let report = try QuireService.open(path: options.databasePath, options: options.storeOptions,
+            let report = try QuireService.open(location: options.databasePath, options: options.storeOptions,
                                                paperLimit: options.paperLimit, prepareProjections: false).verify()
             if options.json {
                 Console.json(report)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QuireBackends
 import QuireCore
 import QuireServer
 import QuireService
@@ -28,7 +29,7 @@ struct Serve: AsyncParsableCommand {
                 let path = options.db ?? "quire-demo.sqlite"
                 let tour = try Demo.parse(["--db", path])
                 try tour.run()
-                service = try QuireService.open(path: path, options: options.storeOptions, paperLimit: options.paperLimit)
+                service = try QuireService.open(location: path, options: options.storeOptions, paperLimit: options.paperLimit)
                 if let given = ProcessInfo.processInfo.environment["QUIRE_JWT_SECRET"], !given.isEmpty {
                     secret = given
                 } else {
@@ -48,7 +49,7 @@ struct Serve: AsyncParsableCommand {
                 service = try options.openService()
             }
             let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit)
-            FileHandle.standardError.write(Data("quire: serving \(service.store.path ?? options.databasePath) on http://\(host):\(port)\n".utf8))
+            FileHandle.standardError.write(Data("quire: serving \(service.location ?? options.databasePath) on http://\(host):\(port)\n".utf8))
             try await runServer(service: service, configuration: configuration)
         }
     }

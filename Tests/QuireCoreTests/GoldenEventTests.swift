@@ -1,5 +1,6 @@
 import Foundation
 import QuireCore
+import QuireTestSupport
 import Testing
 
 /// The event catalogue's golden files, `events/golden/<type>[.<variant>].v<schema>.json`: each is

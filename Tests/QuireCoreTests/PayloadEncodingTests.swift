@@ -1,5 +1,6 @@
 import Foundation
 @testable import QuireCore
+import QuireTestSupport
 import Testing
 
 /// `Event.encodedPayload` writes payloads field by field for speed; the stored text must stay

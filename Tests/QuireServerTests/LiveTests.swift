@@ -7,7 +7,7 @@ import NIOCore
 import QuireCore
 import QuireServer
 import QuireService
-import QuireStore
+import QuireStorage
 import Testing
 
 @Suite("HTTP service on a live loopback port", .serialized)

@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import JWTKit
 import NIOCore
+import QuireBackends
 import QuireCore
 import QuireServer
 import QuireService
-import QuireStore
+import QuireStorage
 
 /// A service on a fresh database file with a system admin (ops) and admins, and the HTTP
 /// application around it.
@@ -21,7 +22,7 @@ struct ServerFixture {
     init(paperLimit: Int = 64 * 1024, admins: [String] = [ServerFixture.alice, ServerFixture.bob]) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        service = try QuireService.open(path: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true),
+        service = try QuireService.open(location: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true),
                                         paperLimit: paperLimit)
         var ids: [String: UserID] = [:]
         ids[Self.ops] = try service.handle(.command(.registerUser(RegisterUser(email: Self.ops, role: .systemAdmin))), as: .system).user

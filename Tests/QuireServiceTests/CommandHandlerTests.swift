@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
+import QuireBackends
 import QuireCore
-import QuireProjections
-import QuireService
-import QuireStore
+import QuireSQLite
+@testable import QuireService
+import QuireStorage
 import Testing
 
 /// A service on a fresh database file with a system admin and two admins.
@@ -16,13 +16,16 @@ struct Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-svc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         path = dir.appendingPathComponent("q.sqlite").path
-        service = try QuireService.open(path: path, options: .init(create: true), paperLimit: paperLimit)
+        service = try QuireService.open(try SQLiteStore(path: path, options: .init(create: true)), paperLimit: paperLimit)
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@x.test", role: .systemAdmin))), as: .system)
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "alice@x.test", role: .admin))), as: Self.ops)
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "bob@x.test", role: .admin))), as: Self.ops)
     }
 
-    func eventCount() throws -> Int64 { try service.store.read { db in try EventLog.count(db) } }
+    func eventCount() throws -> Int64 { try service.lastPosition() }
+
+    /// The SQLite file behind the service, for the checks an auditor makes with the `sqlite3` shell.
+    var sqlite: SQLiteStore { service.store as! SQLiteStore }
 
     static func paper(_ code: String = "9709/12", questions: Int = 4, indent: Bool = false) -> Data {
         let qs = (1...questions).map { "{\"number\":\($0),\"text\":\"Q\($0)\"}" }.joined(separator: ",")
@@ -78,7 +81,7 @@ struct CommandHandlerTests {
         #expect(denied?.code == .notFound)
         #expect(denied?.message == missing?.message.replacingOccurrences(of: "no-such-session", with: s.id))
         #expect(try f.eventCount() == count + 1)  // the access.denied, nothing else
-        let trail = try f.service.audit(AuditLog.Filter(deniedOnly: true), as: Fixture.ops)
+        let trail = try f.service.audit(AuditFilter(deniedOnly: true), as: Fixture.ops)
         #expect(trail.count == 1)
         #expect(trail.first?.commandID == "bob-try")
         #expect(trail.first?.actorEmail == "bob@x.test")
@@ -88,7 +91,7 @@ struct CommandHandlerTests {
                                                 as: Fixture.bob, commandID: "bob-try") } == .notFound)
         #expect(try f.eventCount() == count + 1)
         // Bob's own trail does not show the refusal: that would tell him the session exists.
-        #expect(try f.service.audit(AuditLog.Filter(), as: Fixture.bob).allSatisfy { $0.type != "access.denied" })
+        #expect(try f.service.audit(AuditFilter(), as: Fixture.bob).allSatisfy { $0.type != "access.denied" })
         #expect(try f.service.explain("bob-try", as: Fixture.bob).outcome == "unknown")
         // Alice's session did not change.
         #expect(try f.service.sessions(as: Fixture.alice).first?.version == s.version)
@@ -116,7 +119,7 @@ struct CommandHandlerTests {
         let f = try Fixture()
         let s = try #require(try f.create(Fixture.alice).session)
         // Four independent services (like four processes) update the same session at once.
-        let services = try (0..<4).map { _ in try QuireService.open(path: f.path) }
+        let services = try (0..<4).map { _ in try QuireService.open(location: f.path) }
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             for n in 0..<15 {
@@ -152,9 +155,9 @@ struct CommandHandlerTests {
         let count = try f.eventCount()
         #expect(code { _ = try f.service.monitor(as: Fixture.alice) } == .forbidden)
         #expect(code { _ = try f.service.users(as: Fixture.alice) } == .forbidden)
-        #expect(code { _ = try f.service.audit(AuditLog.Filter(), actorName: "bob@x.test", as: Fixture.alice) } == .forbidden)
+        #expect(code { _ = try f.service.audit(AuditFilter(), actorName: "bob@x.test", as: Fixture.alice) } == .forbidden)
         #expect(try f.eventCount() == count + 3)
-        let denied = try f.service.audit(AuditLog.Filter(deniedOnly: true), as: Fixture.ops)
+        let denied = try f.service.audit(AuditFilter(deniedOnly: true), as: Fixture.ops)
         #expect(Set(denied.compactMap { $0.payload.objectValue?["reason"]?.stringValue }) == ["role"])
         #expect(try f.service.monitor(as: Fixture.ops).isEmpty)
     }
@@ -163,10 +166,10 @@ struct CommandHandlerTests {
         let f = try Fixture()
         try f.create(Fixture.alice)
         try f.create(Fixture.bob, file: "b.json", data: Fixture.paper("other"))
-        let mine = try f.service.audit(AuditLog.Filter(), as: Fixture.alice)
+        let mine = try f.service.audit(AuditFilter(), as: Fixture.alice)
         #expect(!mine.isEmpty)
         #expect(mine.allSatisfy { $0.actorEmail == "alice@x.test" })
-        let everyone = try f.service.audit(AuditLog.Filter(), as: Fixture.ops)
+        let everyone = try f.service.audit(AuditFilter(), as: Fixture.ops)
         #expect(Set(everyone.compactMap(\.actorEmail)).isSuperset(of: ["alice@x.test", "bob@x.test", "ops@x.test"]))
     }
 
@@ -175,7 +178,7 @@ struct CommandHandlerTests {
         let a = try #require(try f.create(Fixture.alice).session)
         let b = try #require(try f.create(Fixture.bob, data: Fixture.paper(indent: true)).session)
         #expect(a.jsonHash == b.jsonHash)
-        let blobs = try f.service.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs") }
+        let blobs = try f.sqlite.query(sql: "SELECT COUNT(*) FROM blobs").first?.first?.int
         #expect(blobs == 2)  // different bytes, same canonical JSON
         #expect(code { try f.create(Fixture.alice, data: Fixture.paper(indent: true)) } == .duplicate)
     }
@@ -194,7 +197,7 @@ struct CommandHandlerTests {
         let clock = Clock(now)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-svc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let service = try QuireService.open(path: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true),
+        let service = try QuireService.open(location: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true),
                                             clock: { clock.now })
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@x.test", role: .systemAdmin))), as: .system)
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "alice@x.test", role: .admin))), as: Fixture.ops)
@@ -263,7 +266,7 @@ struct CommandHandlerTests {
         if case .failure(let e) = results[2] { #expect(e.code == .notFound) }
         // Two updates and Bob's recorded attempt; nothing for the invalid ones.
         #expect(try f.eventCount() == count + 3)
-        #expect(try f.service.audit(AuditLog.Filter(deniedOnly: true), as: Fixture.ops).first?.commandID == "bob-del")
+        #expect(try f.service.audit(AuditFilter(deniedOnly: true), as: Fixture.ops).first?.commandID == "bob-del")
         #expect(try f.service.verify().ok)
     }
 

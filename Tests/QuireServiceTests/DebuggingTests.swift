@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import QuireCore
-import QuireProjections
-import QuireService
-import QuireStore
+import QuireSQLite
+@testable import QuireService
+import QuireStorage
 import Testing
 
 @Suite("Audit, history, replay, explain, export and import")
@@ -44,7 +43,7 @@ struct DebuggingTests {
         #expect(dupes?.first?.sessions == [s.id])
         #expect(dupes?.first?.ownerEmail == "alice@x.test")
         // By time: the last event recorded at or before that moment.
-        let row = try #require(try f.service.audit(AuditLog.Filter(commandID: done.commandID), as: Fixture.ops).first)
+        let row = try #require(try f.service.audit(AuditFilter(commandID: done.commandID), as: Fixture.ops).first)
         #expect(try f.service.position(untilPosition: nil, untilTime: Timestamp(rfc3339: row.recordedAt)) == at)
     }
 
@@ -74,11 +73,11 @@ struct DebuggingTests {
     func fresh() throws -> QuireService {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-imp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try QuireService.open(path: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true))
+        return try QuireService.open(try SQLiteStore(path: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true)))
     }
 
-    func eventsTable(_ s: QuireService) throws -> [Row] {
-        try s.store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY position") }
+    func eventsTable(_ s: QuireService) throws -> [StoredRow] {
+        try (s.store as! SQLiteStore).query(sql: "SELECT position, stream, version, type, schema, event_id, actor, command_id, recorded_at, payload, hex(prev_hash), hex(hash) FROM events ORDER BY position")
     }
 
     @Test func exportThenImportGivesAnIdenticalEventsTable() throws {
@@ -112,13 +111,13 @@ struct DebuggingTests {
         } catch {
             #expect(error.message.hasPrefix("Line 3 "))
         }
-        #expect(try copy.store.read { db in try EventLog.count(db) } == 0)
+        #expect(try copy.lastPosition() == 0)
         #expect(code { _ = try copy.importLog(lines: original.dropLast()) } == .invalidInput)
         #expect(code { _ = try copy.importLog(lines: Array(original.prefix(2)) + [Array(original[3])] + Array(original.suffix(1))) } == .invalidInput)
         var cut = original
         cut[cut.count - 2] = Array(cut[cut.count - 2].prefix(40))
         #expect(code { _ = try copy.importLog(lines: cut) } == .invalidInput)
-        #expect(try copy.store.read { db in try EventLog.count(db) } == 0)
+        #expect(try copy.lastPosition() == 0)
         _ = try copy.importLog(lines: original)
         #expect(try copy.verify().ok)
     }
@@ -126,17 +125,15 @@ struct DebuggingTests {
     @Test func verifyNamesTheTamperedPositionAndTheDriftingProjection() throws {
         let f = try Fixture()
         let s = try #require(try f.create(Fixture.alice).session)
-        try f.service.store.write { db in try db.execute(sql: "UPDATE session_views SET progress = 99 WHERE session_id = ?", arguments: [s.id]) }
+        try f.sqlite.execute(sql: "UPDATE session_views SET progress = 99 WHERE session_id = ?", arguments: [.text(s.id)])
         var report = try f.service.verify()
         #expect(!report.ok)
         #expect(report.chainIntact)
         #expect(report.projections.first { !$0.matches }?.name == "session_views")
         _ = try f.service.rebuild()
         #expect(try f.service.verify().ok)
-        try f.service.store.write { db in
-            try db.execute(sql: "DROP TRIGGER events_no_update")
-            try db.execute(sql: "UPDATE events SET recorded_at = '2020-01-01T00:00:00.000Z' WHERE position = 2")
-        }
+        try f.sqlite.execute(sql: "DROP TRIGGER events_no_update")
+        try f.sqlite.execute(sql: "UPDATE events SET recorded_at = '2020-01-01T00:00:00.000Z' WHERE position = 2")
         report = try f.service.verify()
         #expect(!report.ok)
         #expect(report.chainFault?.position == 2)
@@ -149,40 +146,40 @@ struct DebuggingTests {
         for p in [10, 20, 30] {
             _ = try f.service.handle(.command(.updateSession(UpdateSession(sessionID: SessionID(a.id), progress: p))), as: Fixture.alice)
         }
-        let all = try f.service.audit(AuditLog.Filter(), as: Fixture.ops)
+        let all = try f.service.audit(AuditFilter(), as: Fixture.ops)
         #expect(all.map(\.position) == all.map(\.position).sorted(by: >))
-        let sessionEvents = try f.service.audit(AuditLog.Filter(types: ["session."]), as: Fixture.ops)
+        let sessionEvents = try f.service.audit(AuditFilter(types: ["session."]), as: Fixture.ops)
         #expect(sessionEvents.allSatisfy { $0.type.hasPrefix("session.") })
         #expect(sessionEvents.count == 5)
-        let aliceOnly = try f.service.audit(AuditLog.Filter(), actorName: "alice@x.test", as: Fixture.ops)
+        let aliceOnly = try f.service.audit(AuditFilter(), actorName: "alice@x.test", as: Fixture.ops)
         #expect(aliceOnly.count == 4)
-        let bySession = try f.service.audit(AuditLog.Filter(session: SessionID(a.id)), as: Fixture.ops)
+        let bySession = try f.service.audit(AuditFilter(session: SessionID(a.id)), as: Fixture.ops)
         #expect(bySession.count == 4)
         // Pages of 2, newest first, without overlap.
         var pages: [Int64] = []
         var before: Int64? = nil
         while true {
-            let page = try f.service.audit(AuditLog.Filter(before: before, limit: 2), as: Fixture.ops)
+            let page = try f.service.audit(AuditFilter(before: before, limit: 2), as: Fixture.ops)
             if page.isEmpty { break }
             pages += page.map(\.position)
             before = page.last?.position
         }
         #expect(pages == all.map(\.position))
-        let future = try f.service.audit(AuditLog.Filter(since: Timestamp.now().adding(milliseconds: 3_600_000)), as: Fixture.ops)
+        let future = try f.service.audit(AuditFilter(since: Timestamp.now().adding(milliseconds: 3_600_000)), as: Fixture.ops)
         #expect(future.isEmpty)
         // Bob's own audit holds only Bob's actions.
-        #expect(try f.service.audit(AuditLog.Filter(), as: Fixture.bob).allSatisfy { $0.actorEmail == "bob@x.test" })
+        #expect(try f.service.audit(AuditFilter(), as: Fixture.bob).allSatisfy { $0.actorEmail == "bob@x.test" })
     }
 
     /// Every audit filter is served by an index: no full scan of the log, whatever its size.
     @Test(arguments: [
-        AuditLog.Filter(actor: "u1"), AuditLog.Filter(session: SessionID("s1")), AuditLog.Filter(types: ["session."]),
-        AuditLog.Filter(deniedOnly: true), AuditLog.Filter(commandID: "c1"),
-        AuditLog.Filter(since: Timestamp(milliseconds: 0), until: Timestamp(milliseconds: 5)),
+        AuditFilter(actor: "u1"), AuditFilter(session: SessionID("s1")), AuditFilter(types: ["session."]),
+        AuditFilter(deniedOnly: true), AuditFilter(commandID: "c1"),
+        AuditFilter(since: Timestamp(milliseconds: 0), until: Timestamp(milliseconds: 5)),
     ])
-    func everyAuditFilterUsesAnIndex(_ filter: AuditLog.Filter) throws {
+    func everyAuditFilterUsesAnIndex(_ filter: AuditFilter) throws {
         let f = try Fixture()
-        let plan = try f.service.store.read { db in try AuditLog.plan(filter, db) }
+        let plan = try f.sqlite.auditPlan(filter)
         #expect(!plan.contains { $0.hasPrefix("SCAN events") && !$0.contains("INDEX") }, "\(plan)")
     }
 }

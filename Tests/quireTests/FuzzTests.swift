@@ -1,5 +1,6 @@
 import Foundation
 import QuireCore
+import QuireTestSupport
 import Testing
 
 /// Seeded, structure-aware fuzzing of everything quire reads: `submit` lines, paper files,

@@ -1,5 +1,6 @@
 import Foundation
 import QuireCore
+import QuireTestSupport
 import Testing
 
 /// The storage under quire fails: a read-only database, a full disk, a corrupted page, a missing

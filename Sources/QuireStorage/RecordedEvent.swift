@@ -66,10 +66,10 @@ public struct NewEvent: Sendable {
 
 /// What the envelope of every event appended by one command carries.
 public struct Envelope: Sendable {
-    public var actor: Actor
+    public var actor: EventActor
     public var commandID: String?
     public var recordedAt: Timestamp
-    public init(actor: Actor, commandID: String?, recordedAt: Timestamp) {
+    public init(actor: EventActor, commandID: String?, recordedAt: Timestamp) {
         self.actor = actor
         self.commandID = commandID
         self.recordedAt = recordedAt

@@ -1,5 +1,8 @@
 import Testing
 @testable import QuireCore
+import QuireSQLite
+@testable import QuireService
+import QuireStorage
 
 /// Given/when/then for the decider, after Emmett's `deciderSpecification`:
 ///
@@ -7,9 +10,10 @@ import Testing
 ///         .when(.accessSession(s1.sessionID), actor: .user("alice@example.org"))
 ///         .then([.sessionAccessed(SessionAccessed(sessionID: s1.sessionID))])
 ///
-/// The given events are folded with `SessionState.evolve` / `UserState.evolve`, and the `Facts`
-/// are filled the way the command handler fills them from its projections, so a test reads like
-/// a user's story rather than a hand-built `Facts`.
+/// The given events are appended to a real (in-memory) store with its inline projections, and the
+/// `Facts` are read from it by the command handler's own `QuireService.gather` and actor
+/// resolution, so a specification tests the decider on exactly the facts production gives it, and
+/// reads like a user's story rather than a hand-built `Facts`.
 struct DeciderSpecification {
     /// One event of the log with its envelope's stream version and time.
     struct Recorded: Sendable {
@@ -32,11 +36,24 @@ struct DeciderSpecification {
     }
 
     let history: [Recorded]
+    /// The log and its projections, as the command handler would find them.
+    let store: SQLiteStore
     private(set) var sessions: [SessionID: SessionState] = [:]
     private(set) var users: [UserID: UserState] = [:]
 
     init(_ history: [Recorded]) {
         self.history = history
+        do {
+            store = try SQLiteStore.inMemory()
+            try store.prepareProjections()
+            for r in history {
+                try store.write { tx in
+                    try tx.append([NewEvent(r.event)], envelope: Envelope(actor: .system, commandID: nil, recordedAt: r.at))
+                }
+            }
+        } catch {
+            fatalError("the given history cannot be stored: \(error)")
+        }
         for r in history {
             switch r.event {
             case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted:
@@ -54,50 +71,31 @@ struct DeciderSpecification {
         }
     }
 
-    /// A user by id or by (case-insensitive) email, as the authorization projection finds them.
-    func user(named name: String) -> UserState? {
-        if let byID = users[UserID(name)] { return byID }
-        let email = (try? Decider.normalizedEmail(name)) ?? name
-        return users.values.first { $0.email == email }
+    func actorName(_ actor: As) -> ActorName {
+        switch actor {
+        case .anonymous: .none
+        case .system: .system
+        case .user(let name): .named(name)
+        }
     }
 
     func actorFacts(_ actor: As) -> ActorFacts {
-        switch actor {
-        case .anonymous: .anonymous
-        case .system: .system
-        case .user(let name): user(named: name).map(ActorFacts.user) ?? .unknown(name)
+        do {
+            return try store.read { reader in try QuireService.resolve(actorName(actor), reader) }
+        } catch {
+            fatalError("\(error)")
         }
     }
 
-    /// What the handler reads before deciding `command` for `actor`.
+    /// What the handler reads before deciding `command` for `actor`: the production path.
     func facts(for command: Command, actor: As) -> Facts {
-        let actorFacts = actorFacts(actor)
-        var facts = Facts(actor: actorFacts)
-        facts.activeSystemAdmins = users.values.filter { $0.active && $0.role == .systemAdmin }.count
-        if let id = command.targetSession { facts.session = sessions[id] }
-        let actorID: UserID? = if case .user(let u) = actorFacts { u.id } else { nil }
-        switch command {
-        case .registerUser(let c):
-            let email = (try? Decider.normalizedEmail(c.email)) ?? c.email
-            facts.targetUser = users.values.first { $0.email == email }
-            if let id = c.id { facts.userWithID = users[id] }
-        case .changeRole(let c):
-            facts.targetUser = user(named: c.user)
-        case .deactivateUser(let c):
-            facts.targetUser = user(named: c.user)
-        case .importLegacySession(let row):
-            facts.targetUser = row.createdBy.flatMap { users[$0] }
-        case .createSession(let c):
-            let own = sessions.values.filter { $0.ownerID != nil && $0.ownerID == actorID }
-            facts.duplicates = own.filter { $0.status != .deleted && $0.jsonHash == c.file.jsonHash }
-            let code = c.file.paper["code"]?.stringValue
-            facts.similar = own.filter {
-                $0.status == .inProgress && ($0.fileName == c.file.fileName || (code != nil && $0.paperCode == code))
+        do {
+            return try store.read { reader in
+                try QuireService.gather(command, actor: try QuireService.resolve(actorName(actor), reader), reader)
             }
-        case .accessSession, .updateSession, .completeSession, .deleteSession:
-            break
+        } catch {
+            fatalError("\(error)")
         }
-        return facts
     }
 
     func when(_ command: Command, actor: As, context: DecisionContext = Spec.context) -> Outcome {
@@ -113,8 +111,7 @@ struct DeciderSpecification {
 
     /// Whether `actor` may ask `query` (`Decider.authorize`).
     func whenAsking(_ query: Query, actor: As) -> Outcome {
-        let facts = Facts(actor: actorFacts(actor),
-                          activeSystemAdmins: users.values.filter { $0.active && $0.role == .systemAdmin }.count)
+        let facts = Facts(actor: actorFacts(actor))
         let result: Result<Decision, QuireError>
         do {
             result = .success(try Decider.authorize(query, facts))

@@ -1,6 +1,6 @@
 import Foundation
 import QuireCore
-import QuireStore
+import QuireStorage
 import Testing
 
 /// The worked example in events/README.md (kept as events/hash-example.json) must be exactly what
@@ -32,7 +32,7 @@ struct HashExampleTests {
     @Test func theDocumentedExampleIsWhatTheChainCodeComputes() throws {
         let example = try JSONDecoder().decode(Example.self, from: Data(contentsOf: Self.exampleURL))
         #expect(example.events.count == 2)
-        let store = try EventStore.inMemory()
+        let store = try BackendUnderTest.sqliteMemory.make()
         var prev = HashChain.genesis
         for row in example.events {
             let record = RecordedEvent(position: row.position, stream: row.stream, version: row.version, type: row.type,
@@ -42,9 +42,9 @@ struct HashExampleTests {
             #expect(record.prevHash == prev)
             #expect(HashChain.hash(of: record, after: prev).hex == row.hash)
             #expect(throws: Never.self) { _ = try record.decoded() }
-            try store.write { db in try EventLog.insert(record, db) }
+            try store.write { tx in try tx.insertVerbatim(record) }
             prev = record.hash
         }
-        #expect(try store.read { db in try EventLog.verifyChain(db) } == .success(2))
+        #expect(try store.read { r in try r.verifyChain(progress: nil) } == .success(2))
     }
 }

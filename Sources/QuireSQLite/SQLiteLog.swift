@@ -1,26 +1,19 @@
 import Foundation
 import GRDB
 import QuireCore
+import QuireStorage
 
 /// The operations on the `events` table. Each takes the `Database` of a transaction the caller
-/// opened with `EventStore.write` or `read`, so that an append and the inline projections commit
-/// together.
-public enum EventLog {
-    /// The last position and hash: where the next append chains from.
-    public struct Tip: Equatable, Sendable {
-        public var position: Int64
-        public var hash: Data
-        public static let empty = Tip(position: 0, hash: HashChain.genesis)
-    }
-
-    public static func tip(_ db: Database) throws -> Tip {
+/// opened, so that an append and the inline projections commit together.
+enum SQLiteLog {
+    static func tip(_ db: Database) throws -> LogTip {
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"))
         guard let row else { return .empty }
-        return Tip(position: row[0], hash: row[1])
+        return LogTip(position: row[0], hash: row[1])
     }
 
     /// The stream's current version: 0 when it has no events.
-    public static func version(of stream: String, _ db: Database) throws -> Int {
+    static func version(of stream: String, _ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?"), arguments: [stream]) ?? 0
     }
 
@@ -28,7 +21,7 @@ public enum EventLog {
     /// expected version first: a mismatch throws `QuireError.conflict` with both versions and
     /// appends nothing.
     @discardableResult
-    public static func append(_ events: [NewEvent], envelope: Envelope, _ db: Database) throws -> [RecordedEvent] {
+    static func append(_ events: [NewEvent], envelope: Envelope, _ db: Database) throws -> [RecordedEvent] {
         guard !events.isEmpty else { return [] }
         var versions: [String: Int] = [:]
         for new in events where versions[new.event.stream] == nil {
@@ -56,7 +49,7 @@ public enum EventLog {
             let record = try makeRecord(new.event, position: tip.position + 1, version: version, actor: actor,
                                         commandID: envelope.commandID, recordedAt: recordedAt, prev: tip.hash)
             try insert(record, db)
-            tip = Tip(position: record.position, hash: record.hash)
+            tip = LogTip(position: record.position, hash: record.hash)
             appended.append(record)
         }
         return appended
@@ -75,7 +68,7 @@ public enum EventLog {
     }
 
     /// Inserts a row exactly as given (also what `import` uses to copy a verified log).
-    public static func insert(_ e: RecordedEvent, _ db: Database) throws {
+    static func insert(_ e: RecordedEvent, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id,
                                recorded_at, payload, prev_hash, hash)
@@ -95,20 +88,20 @@ public enum EventLog {
     }
 
     /// Events after `position`, in order, at most `limit`.
-    public static func read(after position: Int64, limit: Int = Int.max, _ db: Database) throws -> [RecordedEvent] {
+    static func read(after position: Int64, limit: Int = Int.max, _ db: Database) throws -> [RecordedEvent] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE position > ? ORDER BY position LIMIT ?"),
                          arguments: [position, min(limit, Int(Int64.max))]).map(record)
     }
 
     /// One stream's events in version order.
-    public static func read(stream: String, _ db: Database) throws -> [RecordedEvent] {
+    static func read(stream: String, _ db: Database) throws -> [RecordedEvent] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE stream = ? ORDER BY version"),
                          arguments: [stream]).map(record)
     }
 
     /// Visits every event after `position` (up to `until`, inclusive) in order without holding
     /// more than one row in memory: rebuild, replay and verify stream the log through this.
-    public static func forEach(after position: Int64 = 0, until: Int64 = Int64.max, _ db: Database,
+    static func forEach(after position: Int64 = 0, until: Int64 = Int64.max, _ db: Database,
                                _ body: (RecordedEvent) throws -> Void) throws {
         let cursor = try Row.fetchCursor(
             db.makeStatement(sql: "SELECT \(columns) FROM events WHERE position > ? AND position <= ? ORDER BY position"),
@@ -118,12 +111,12 @@ public enum EventLog {
         }
     }
 
-    public static func count(_ db: Database) throws -> Int64 {
+    static func count(_ db: Database) throws -> Int64 {
         try tip(db).position
     }
 
     /// The position of the last event recorded at or before `time`.
-    public static func position(atOrBefore time: Timestamp, _ db: Database) throws -> Int64 {
+    static func position(atOrBefore time: Timestamp, _ db: Database) throws -> Int64 {
         // recorded_at is not indexed and not guaranteed monotonic across writers' clocks, so
         // take the last position whose time is not after `time`.
         try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events WHERE recorded_at <= ?", arguments: [time.description]) ?? 0
@@ -131,15 +124,9 @@ public enum EventLog {
 
     // MARK: - Chain
 
-    /// The first fault in the hash chain, if any.
-    public struct ChainFault: Equatable, Sendable, Error {
-        public var position: Int64
-        public var reason: String
-    }
-
     /// Recomputes every hash from the rows as stored. Returns the number of events checked, or
     /// the first position where the chain breaks.
-    public static func verifyChain(_ db: Database, progress: ((Int64) -> Void)? = nil) throws -> Result<Int64, ChainFault> {
+    static func verifyChain(_ db: Database, progress: ((Int64) -> Void)? = nil) throws -> Result<Int64, ChainFault> {
         var expectedPosition: Int64 = 1
         var prev = HashChain.genesis
         var fault: ChainFault?

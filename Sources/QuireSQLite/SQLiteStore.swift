@@ -1,40 +1,31 @@
 import Foundation
 import GRDB
 import QuireCore
+import QuireProjections
+import QuireStorage
 
-/// The SQLite file that holds quire's event log, its blobs and its projections.
+/// The SQLite backend: one file holds quire's event log, its blobs and its projections (WAL
+/// mode), so that an append, its projections and its command record commit together.
 ///
-/// A small `Sendable` value that owns its database connection(s): callers get named operations
-/// and transactions, never the pool itself. One `EventStore` per file per process; GRDB
-/// serialises this process's writes, and `BEGIN IMMEDIATE` plus a busy timeout serialise
-/// writers across processes (the CLI and the server may share one file).
-public struct EventStore: Sendable {
+/// A small `Sendable` value that owns its database connection(s): callers get the storage
+/// contract's named operations and transactions, never the pool itself. One `SQLiteStore` per
+/// file per process; GRDB serialises this process's writes, and `BEGIN IMMEDIATE` plus a busy
+/// timeout serialise writers across processes (the CLI and the server may share one file).
+public struct SQLiteStore: EventStorage {
     private let writer: any DatabaseWriter
     /// Where the database lives, or `nil` for an in-memory replay database.
     public let path: String?
+    /// The projections kept in this file; their rules come from QuireProjections.
+    let projections: Projections
 
-    public struct Options: Sendable {
-        /// `FULL` (the default) makes an acknowledged command survive power loss; `NORMAL` may lose
-        /// the last transactions on power loss but never corrupts the log.
-        public var durability: Durability = .full
-        /// How long a writer waits for another process's transaction before giving up.
-        public var busyTimeout: TimeInterval = 30
-        /// Create the file when it does not exist (only `init` and `import` do).
-        public var create = false
-        public init(durability: Durability = .full, busyTimeout: TimeInterval = 30, create: Bool = false) {
-            self.durability = durability
-            self.busyTimeout = busyTimeout
-            self.create = create
-        }
-    }
-
-    public enum Durability: String, Sendable { case full = "FULL", normal = "NORMAL" }
+    public var location: String? { path }
+    public var projectionNames: [String] { projections.names }
 
     /// Opens (and migrates) the database at `path`.
     ///
     /// Throws a one-sentence `QuireError` when the file is missing (unless `create`), unreadable,
     /// not a quire database, or written by a newer quire.
-    public init(path: String, options: Options = Options()) throws(QuireError) {
+    public init(path: String, options: StorageOptions = StorageOptions(), projections: Projections = .core) throws(QuireError) {
         let exists = FileManager.default.fileExists(atPath: path)
         guard exists || options.create else {
             throw .internal("No quire database at \(path): run `quire init --admin EMAIL` first, or pass --db.")
@@ -52,7 +43,9 @@ public struct EventStore: Sendable {
             let pool = try DatabasePool(path: path, configuration: config)
             self.writer = pool
             self.path = path
+            self.projections = projections
             try Schema.migrate(pool)
+            try createMissingTables()
         } catch let error as QuireError {
             throw error
         } catch let error as DatabaseError {
@@ -63,11 +56,13 @@ public struct EventStore: Sendable {
     }
 
     /// A fresh in-memory database with the same schema: the target of replay and verify.
-    public static func inMemory() throws(QuireError) -> EventStore {
+    public static func inMemory(projections: Projections = .core) throws(QuireError) -> SQLiteStore {
         do {
             let queue = try DatabaseQueue()
             try Schema.migrate(queue)
-            return EventStore(writer: queue)
+            let store = SQLiteStore(writer: queue, projections: projections)
+            try store.createMissingTables()
+            return store
         } catch {
             throw .internal("Cannot create an in-memory database: \(error).")
         }
@@ -81,7 +76,7 @@ public struct EventStore: Sendable {
     /// thrown away all the same, and the live database is never touched by it. A page
     /// cache larger than SQLite's 2 MiB default keeps the tables' pages from being spilled and
     /// re-read while they are built.
-    public static func scratch(path: String) throws(QuireError) -> EventStore {
+    static func scratch(path: String, projections: Projections) throws(QuireError) -> SQLiteStore {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = OFF")
@@ -91,20 +86,39 @@ public struct EventStore: Sendable {
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             try Schema.migrate(queue)
-            return EventStore(writer: queue)
+            return SQLiteStore(writer: queue, projections: projections)
         } catch {
             throw .internal("Cannot create the scratch database at \(path): \(error).")
         }
     }
 
-    private init(writer: any DatabaseWriter) {
+    private init(writer: any DatabaseWriter, projections: Projections) {
         self.writer = writer
         self.path = nil
+        self.projections = projections
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: everything it does commits together or
     /// not at all. SQLite errors become `QuireError`s; a `QuireError` thrown by `body` rolls back.
-    public func write<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
+    @discardableResult
+    public func write<T>(_ body: (any StorageWriter) throws -> T) throws(QuireError) -> T {
+        let projections = projections
+        return try writeDatabase { db in try body(SQLiteConnection(db, projections)) }
+    }
+
+    /// Runs `body` on a read-only snapshot; it never waits for a writer (WAL).
+    public func read<T>(_ body: (any StorageReader) throws -> T) throws(QuireError) -> T {
+        let projections = projections
+        return try readDatabase { db in try body(SQLiteConnection(db, projections)) }
+    }
+
+    /// Runs raw SQL in a write transaction: for the backend's own tests (the triggers must refuse
+    /// what someone holding the `sqlite3` shell would try) and tools, never for the service.
+    public func execute(sql: String) throws(QuireError) {
+        try writeDatabase { db in try db.execute(sql: sql) }
+    }
+
+    func writeDatabase<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
         do {
             return try writer.writeWithoutTransaction { db in
                 var result: T?
@@ -120,8 +134,8 @@ public struct EventStore: Sendable {
     }
 
     /// Runs `body` outside of a transaction, on the writer connection: for work that manages its
-    /// own transactions (a rebuild that commits in one swap, a batched import).
-    public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
+    /// own transactions (a rebuild that commits in one swap).
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
         do {
             return try writer.writeWithoutTransaction(body)
         } catch {
@@ -129,8 +143,7 @@ public struct EventStore: Sendable {
         }
     }
 
-    /// Runs `body` on a read-only snapshot; it never waits for a writer (WAL).
-    public func read<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
+    func readDatabase<T>(_ body: (Database) throws -> T) throws(QuireError) -> T {
         do {
             return try writer.read(body)
         } catch {
@@ -141,7 +154,7 @@ public struct EventStore: Sendable {
     /// What SQLite's `PRAGMA quick_check` finds wrong with the file (empty when it is sound): a
     /// corrupt page anywhere — log, blobs, indexes, projections — shows up here.
     public func integrityProblems() throws(QuireError) -> [String] {
-        try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
+        try readDatabase { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
     }
 
     static func translate(_ error: any Error, path: String?) -> QuireError {

@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+import QuireCore
+import QuireProjections
+import QuireStorage
+
+/// The storage contract's reads and writes on one SQLite transaction. It lives only inside the
+/// closure of `SQLiteStore.write` or `read`, like the `Database` it wraps.
+struct SQLiteConnection: StorageWriter {
+    let db: Database
+    let projections: Projections
+
+    init(_ db: Database, _ projections: Projections) {
+        self.db = db
+        self.projections = projections
+    }
+
+    // MARK: - The log
+
+    func tip() throws -> LogTip { try SQLiteLog.tip(db) }
+
+    func events(after position: Int64, limit: Int) throws -> [RecordedEvent] {
+        try SQLiteLog.read(after: position, limit: limit, db)
+    }
+
+    func events(stream: String) throws -> [RecordedEvent] { try SQLiteLog.read(stream: stream, db) }
+
+    func forEachEvent(after position: Int64, until: Int64, _ body: (RecordedEvent) throws -> Void) throws {
+        try SQLiteLog.forEach(after: position, until: until, db, body)
+    }
+
+    func audit(_ filter: AuditFilter, ascending: Bool) throws -> [RecordedEvent] {
+        try SQLiteAudit.query(filter, ascending: ascending, db)
+    }
+
+    func position(atOrBefore time: Timestamp) throws -> Int64 { try SQLiteLog.position(atOrBefore: time, db) }
+
+    func verifyChain(progress: ((Int64) -> Void)?) throws -> Result<Int64, ChainFault> {
+        try SQLiteLog.verifyChain(db, progress: progress)
+    }
+
+    // MARK: - Authorization
+
+    private static let users = AuthorizationProjector.users
+    private static let views = SessionViewsProjector.views
+    private static let userColumns = SQLiteTables.selectAll(AuthorizationProjector.users)
+    private static let viewColumns = SQLiteTables.selectAll(SessionViewsProjector.views)
+
+    private func users(_ sql: String, _ arguments: StatementArguments = []) throws -> [UserState] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { AuthorizationProjector.user(SQLiteTables.stored($0)) }
+    }
+
+    func user(named name: String) throws -> UserState? {
+        if let user = try users(Self.userColumns + " WHERE user_id = ?", [name]).first { return user }
+        return try users(Self.userColumns + " WHERE email = ?", [name.lowercased()]).first
+    }
+
+    func user(id: UserID) throws -> UserState? {
+        try users(Self.userColumns + " WHERE user_id = ?", [id.rawValue]).first
+    }
+
+    func users() throws -> [UserState] { try users(Self.userColumns + " ORDER BY email") }
+
+    func users(_ ids: [UserID]) throws -> [UserState] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: Self.userColumns + " WHERE user_id IN (\(marks))", arguments: StatementArguments(ids.map(\.rawValue)))
+            .map { AuthorizationProjector.user(SQLiteTables.stored($0)) }
+    }
+
+    func activeSystemAdmins() throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM auth_users WHERE role = 'system_admin' AND active = 1")) ?? 0
+    }
+
+    func sessionAccess(_ id: SessionID) throws -> SessionAccess? {
+        try Row.fetchOne(db.cachedStatement(sql: SQLiteTables.selectAll(AuthorizationProjector.sessions) + " WHERE session_id = ?"),
+                         arguments: [id.rawValue])
+            .map { AuthorizationProjector.access(SQLiteTables.stored($0)) }
+    }
+
+    // MARK: - Session views
+
+    private func sessions(_ sql: String, _ arguments: StatementArguments) throws -> [SessionState] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { SessionViewsProjector.state(SQLiteTables.stored($0)) }
+    }
+
+    func session(_ id: SessionID) throws -> SessionState? {
+        try sessions(Self.viewColumns + " WHERE session_id = ?", [id.rawValue]).first
+    }
+
+    func sessions(_ ids: [SessionID]) throws -> [SessionState] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: Self.viewColumns + " WHERE session_id IN (\(marks)) ORDER BY created_at",
+                                arguments: StatementArguments(ids.map(\.rawValue)))
+            .map { SessionViewsProjector.state(SQLiteTables.stored($0)) }
+    }
+
+    func sessions(visibleTo user: UserID) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE owner_id = ? AND status IN ('in_progress', 'completed')
+            UNION ALL
+            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
+            ORDER BY last_accessed_at DESC, session_id
+            """, [user.rawValue])
+    }
+
+    func mostRecentInProgress(of user: UserID) throws -> SessionState? {
+        try sessions("""
+            \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress'
+            ORDER BY last_accessed_at DESC, session_id DESC LIMIT 1
+            """, [user.rawValue]).first
+    }
+
+    func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND file_name = ?
+            UNION
+            \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND paper_code = ?
+            ORDER BY created_at
+            """, [owner.rawValue, fileName, owner.rawValue, paperCode])
+    }
+
+    // MARK: - Duplicates
+
+    func duplicateSessions(owner: UserID, jsonHash: String) throws -> [SessionID] {
+        try String.fetchAll(db.cachedStatement(sql: """
+            SELECT session_id FROM duplicate_index WHERE owner_id = ? AND json_hash = ? ORDER BY created_at, session_id
+            """), arguments: [owner.rawValue, jsonHash]).map { SessionID($0) }
+    }
+
+    func duplicateGroups() throws -> [DuplicateGroup] {
+        var result: [DuplicateGroup] = []
+        for row in try Row.fetchAll(db, sql: "SELECT owner_id, json_hash, session_id FROM duplicate_index ORDER BY owner_id, json_hash, created_at") {
+            let owner = UserID(row[0] as String), hash: String = row[1], id = SessionID(row[2] as String)
+            if let last = result.last, last.owner == owner, last.jsonHash == hash {
+                result[result.count - 1].sessions.append(id)
+            } else {
+                result.append(DuplicateGroup(owner: owner, jsonHash: hash, sessions: [id]))
+            }
+        }
+        return result
+    }
+
+    // MARK: - Monitor
+
+    func monitor(accessedBefore: Timestamp?, limit: Int, offset: Int) throws -> [MonitorEntry] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            \(SQLiteTables.selectAll(MonitorProjector.sessions)) WHERE last_accessed_at <= ?
+            ORDER BY last_accessed_at, session_id LIMIT ? OFFSET ?
+            """), arguments: [(accessedBefore ?? Timestamp(milliseconds: 253_402_300_799_000)).description, limit, offset])
+            .map { MonitorProjector.entry(SQLiteTables.stored($0)) }
+    }
+
+    func monitorCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM monitor_sessions") ?? 0
+    }
+
+    func checkpoints() throws -> [Checkpoint] { try SQLiteStore.checkpoints(db) }
+
+    // MARK: - Commands and blobs
+
+    func command(_ commandID: String) throws -> CommandRecord? { try SQLiteCommands.find(commandID, db) }
+    func lastCommandPosition() throws -> Int64 { try SQLiteCommands.lastPosition(db) }
+    func blob(_ hash: String) throws -> Data? { try SQLiteBlobs.load(hash, db) }
+
+    // MARK: - Writes
+
+    func append(_ events: [NewEvent], envelope: Envelope) throws -> [RecordedEvent] {
+        let appended = try SQLiteLog.append(events, envelope: envelope, db)
+        guard let last = appended.last else { return [] }
+        try projections.apply(zip(appended, events).map { ($0, $1.event) }, to: SQLiteRowWriter(db))
+        for p in projections.projectors { try SQLiteStore.setCheckpoint(p, position: last.position, db) }
+        return appended
+    }
+
+    func record(_ command: CommandRecord, at time: Timestamp) throws { try SQLiteCommands.record(command, at: time, db) }
+
+    func storeBlob(_ bytes: [UInt8], at time: Timestamp) throws -> String { try SQLiteBlobs.store(bytes, at: time, db) }
+
+    @discardableResult
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        return result!
+    }
+
+    func insertVerbatim(_ event: RecordedEvent) throws { try SQLiteLog.insert(event, db) }
+
+    func rebuildProjections(progress: StorageProgress?) throws {
+        try SQLiteStore.rebuild(projections, within: db, progress: progress)
+    }
+}
