@@ -123,8 +123,7 @@ public struct QuireService: Sendable {
     }
 
     private func decideAndAppend(_ prepared: Prepared, as actorName: ActorName, commandID: String) throws(QuireError) -> Outcome {
-        let now = clock()
-        let result = try store.write { tx in try apply(prepared, as: actorName, commandID: commandID, now: now, tx) }
+        let result = try store.write { tx in try apply(prepared, as: actorName, commandID: commandID, tx) }
         switch result {
         case .accepted(let outcome): return outcome
         case .denied(let error): throw error
@@ -160,7 +159,6 @@ public struct QuireService: Sendable {
                 results[i] = .failure(error)
             }
         }
-        let now = clock()
         do throws(QuireError) {
             let applied: [(Int, Swift.Result<Outcome, QuireError>)] = try store.write { tx in
                 var out: [(Int, Swift.Result<Outcome, QuireError>)] = []
@@ -168,7 +166,7 @@ public struct QuireService: Sendable {
                     let result: Applied
                     do {
                         result = try tx.savepoint {
-                            try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, now: now, tx)
+                            try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, tx)
                         }
                     } catch let error as QuireError {
                         out.append((item.index, .failure(error)))
@@ -189,8 +187,9 @@ public struct QuireService: Sendable {
     }
 
     /// Decides one command and appends and projects its events, inside the caller's transaction.
-    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, now: Timestamp, _ tx: any StorageWriter) throws -> Applied {
+    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, _ tx: any StorageWriter) throws -> Applied {
         let command = prepared.command
+        let now = try recordingTime(tx)
         let actor = try resolve(actorName, tx)
         let fingerprint = Self.fingerprint(command, actor: actor)
         if let earlier = try tx.command(commandID) {
@@ -224,6 +223,16 @@ public struct QuireService: Sendable {
                                         outcome: text, firstPosition: appended[0].position), at: now)
             return .denied(error)
         }
+    }
+
+    /// The time a command is decided and recorded at: taken inside the write transaction, and never
+    /// earlier than the last event's, so that `recorded_at` never decreases in position order even
+    /// when writers' clocks (or two processes' reads of one clock) disagree. "As of time T" then has
+    /// one answer: every event up to the last one recorded at or before T.
+    func recordingTime(_ tx: any StorageWriter) throws -> Timestamp {
+        let now = clock()
+        guard let last = try tx.lastRecordedAt(), last.milliseconds > now.milliseconds else { return now }
+        return last
     }
 
     /// Session events must land on the version `decide` saw: the store re-checks it inside the
