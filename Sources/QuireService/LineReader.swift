@@ -26,11 +26,14 @@ public final class LineReader: Sequence, IteratorProtocol {
     var finished = false
 
     /// Reads at most this much at a time, so a large file never sits in memory whole.
-    static let chunk = 1 << 20
+    public static let chunk = 1 << 20
+    /// This reader's read size: `chunk`, or smaller so a test or the fuzzer splits lines across reads.
+    let chunkSize: Int
 
-    public init(_ handle: FileHandle, name: String = "standard input") {
+    public init(_ handle: FileHandle, name: String = "standard input", chunkSize: Int = LineReader.chunk) {
         self.handle = handle
         self.name = name
+        self.chunkSize = Swift.max(1, chunkSize)
     }
 
     public func next() -> [UInt8]? {
@@ -55,8 +58,8 @@ public final class LineReader: Sequence, IteratorProtocol {
             }
             // One read(2): it returns as soon as a pipe has something (so `submit` answers each line
             // as it arrives) and at most a chunk of a file.
-            var chunk = [UInt8](repeating: 0, count: Self.chunk)
-            let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, Self.chunk) }
+            var chunk = [UInt8](repeating: 0, count: chunkSize)
+            let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, chunkSize) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
                 offset += count

@@ -49,5 +49,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit)
         FileHandle.standardError.write(Data("quire: serving \(service.store.path ?? options.databasePath) on http://\(host):\(port)\n".utf8))
         try await runServer(service: service, configuration: configuration)
+        // runServer returns once SIGINT or SIGTERM has stopped the server and open requests finished.
+        FileHandle.standardError.write(Data("quire: stopped serving \(service.store.path ?? options.databasePath)\n".utf8))
     }
 }
