@@ -44,8 +44,9 @@ public struct RegisterUser: Equatable, Sendable {
     public var role: Role
     /// Keeps the id the web app already uses (its tokens' `sub`); quire generates one otherwise.
     public var id: UserID?
+    /// `email` is kept as `Email.normalized` writes it, so every lookup and the decider agree on it.
     public init(email: String, role: Role, id: UserID? = nil) {
-        self.email = email
+        self.email = Email.normalized(email)
         self.role = role
         self.id = id
     }

@@ -135,8 +135,22 @@ public enum Decider {
         }
     }
 
-    private static func roleMessage(_ what: String) -> String {
-        "Only a system admin may use \(what)."
+    /// The refusal in the user's words: what they tried, and the CLI command (and route) for it,
+    /// not the internal command name that `access.denied` records.
+    static func roleMessage(_ what: String) -> String {
+        let doing: String
+        switch what {
+        case "user.register": doing = "add users (quire user add)"
+        case "user.change_role": doing = "change a user's role (quire user role)"
+        case "user.deactivate": doing = "deactivate users (quire user deactivate)"
+        case "user.list": doing = "list users (quire user list)"
+        case "legacy.import", "legacy import": doing = "import the old table's sessions (quire legacy import)"
+        case "monitor": doing = "watch every active session (quire monitor, GET /v1/monitor)"
+        case "audit": doing = "read other users' audit trail (quire audit, GET /v1/audit)"
+        case "export": doing = "export the whole log (quire export)"
+        default: doing = "use \(what)"
+        }
+        return "Only a system admin may \(doing)."
     }
 
     private static func requireSystemAdmin(_ command: String, target: String, _ facts: Facts) throws(QuireError) -> (UserState?, Decision?) {
@@ -175,9 +189,9 @@ public enum Decider {
         return .accepted([.userRegistered(event)], warnings: [])
     }
 
-    /// Lowercased and trimmed; must look like `someone@somewhere`.
+    /// `Email.normalized`, and it must look like `someone@somewhere`.
     public static func normalizedEmail(_ raw: String) throws(QuireError) -> String {
-        let email = raw.trimmingWhitespace().lowercased()
+        let email = Email.normalized(raw)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, email.utf8.count <= 254,
               !email.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "," || $0 == ";" })
@@ -350,7 +364,7 @@ public enum Decider {
     }
 
     private static func importLegacy(_ row: LegacyRow, _ facts: Facts) throws(QuireError) -> Decision {
-        if case .system = facts.actor { throw .forbidden(roleMessage("legacy import")) }
+        if case .system = facts.actor { throw .forbidden(roleMessage("legacy.import")) }
         if let denial = try requireSystemAdmin("legacy.import", target: "legacy", facts).1 { return denial }
         guard Identifier.isAcceptable(row.id.rawValue) else {
             throw .invalidInput("'\(row.id)' is not a usable session id.")

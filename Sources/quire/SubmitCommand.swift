@@ -18,39 +18,42 @@ struct Submit: ParsableCommand {
     @Argument(help: "A file of JSON lines, or - (the default) for standard input.") var file: String = "-"
 
     func run() throws {
-        try QuireCLI.run {
-            let service = try options.openService()
-            let input: FileHandle
-            if file == "-" {
-                input = .standardInput
-            } else {
-                guard let handle = FileHandle(forReadingAtPath: file) else { throw QuireError.invalidInput("There is no readable file \(file).") }
-                input = handle
-            }
-            var firstFailure: Int32 = 0
-            var lineNumber = 0
-            for line in LineReader(input) {
-                lineNumber += 1
-                if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
-                var commandID: String?
-                do throws(QuireError) {
-                    let command = try JSONCommand(line: Data(line), readFile: { path throws(QuireError) in try Files.read(path) })
-                    commandID = command.commandID ?? Identifier.newUUID()
-                    let outcome = try service.handle(command.request, as: options.actorName, commandID: commandID)
-                    Console.jsonLine(CommandResult(outcome))
-                } catch {
-                    if firstFailure == 0 { firstFailure = error.exitCode }
-                    // A line that is JSON but not a valid command still names its command_id in the answer.
-                    if commandID == nil, let value = try? JSONValue.parse(Data(line), what: "line"),
-                       case .string(let id)? = value.objectValue?["command_id"] {
-                        commandID = id
-                    }
-                    let prefix = commandID == nil ? "Line \(lineNumber): " : ""
-                    Console.jsonLine(CommandResult(commandID: commandID, error: error, prefix: prefix))
-                }
-            }
-            if firstFailure != 0 { throw ExitCode(firstFailure) }
+        let service = try options.openService()
+        let input: FileHandle
+        if file == "-" {
+            input = .standardInput
+        } else {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw QuireError.invalidInput("There is no readable file \(file).") }
+            input = handle
         }
+        var firstFailure: Int32 = 0
+        var lineNumber = 0
+        let reader = LineReader(input, name: file == "-" ? "standard input" : file)
+        for line in reader {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
+            var commandID: String?
+            do throws(QuireError) {
+                let command = try JSONCommand(line: Data(line), readFile: { path throws(QuireError) in try Files.read(path) })
+                commandID = command.commandID ?? Identifier.newUUID()
+                let outcome = try service.handle(command.request, as: options.actorName, commandID: commandID)
+                Console.jsonLine(CommandResult(outcome))
+            } catch {
+                if firstFailure == 0 { firstFailure = error.exitCode }
+                // A line that is JSON but not a valid command still names its command_id in the answer.
+                if commandID == nil, let value = try? JSONValue.parse(Data(line), what: "line"),
+                   case .string(let id)? = value.objectValue?["command_id"] {
+                    commandID = id
+                }
+                let prefix = commandID == nil ? "Line \(lineNumber): " : ""
+                Console.jsonLine(CommandResult(commandID: commandID, error: error, prefix: prefix))
+            }
+        }
+        if let failure = reader.failure {
+            Console.error(failure.message)
+            throw ExitCode(firstFailure != 0 ? firstFailure : failure.exitCode)
+        }
+        if firstFailure != 0 { throw ExitCode(firstFailure) }
     }
 }
 
