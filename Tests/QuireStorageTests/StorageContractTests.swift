@@ -119,6 +119,28 @@ struct StorageContractTests {
         #expect(try store.drift() == [])
     }
 
+    /// "As of time T" has one answer only if times never go back in position order.
+    @Test(arguments: BackendUnderTest.all)
+    func anEventRecordedBeforeItsPredecessorIsRefused(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        try store.write { tx in try tx.append([NewEvent(created("s1"))], envelope: envelope) }
+        #expect(try store.read { r in try r.lastRecordedAt() } == envelope.recordedAt)
+        let earlier = Envelope(actor: .user(alice), commandID: nil, recordedAt: envelope.recordedAt.adding(milliseconds: -1))
+        #expect(throws: QuireError.self) { try store.write { tx in try tx.append([NewEvent(accessed("s1"))], envelope: earlier) } }
+        // The same time is fine: two events in one millisecond.
+        try store.write { tx in try tx.append([NewEvent(accessed("s1"))], envelope: envelope) }
+        // And the database itself refuses a row that goes back, whoever inserts it.
+        let last = try #require(try store.read { r in try r.events(after: 1) }.first)
+        var back = last
+        back.position = 3
+        back.version = 3
+        back.eventID = "back"
+        back.recordedAt = "2020-01-01T00:00:00.000Z"
+        back.prevHash = last.hash
+        #expect(throws: QuireError.self) { try store.write { tx in try tx.insertVerbatim(back) } }
+        #expect(try store.read { r in try r.eventCount() } == 2)
+    }
+
     // MARK: - The log cannot change
 
     @Test(arguments: BackendUnderTest.all)
