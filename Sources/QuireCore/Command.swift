@@ -165,3 +165,16 @@ public struct LegacyRow: Equatable, Sendable {
         self.metadata = metadata
     }
 }
+
+extension Command {
+    /// The session version the client said it saw (`--expect-version`, `If-Match`), if any: a
+    /// content version, which reading the session does not move.
+    public var expectedVersion: Int? {
+        switch self {
+        case .updateSession(let c): c.expectedVersion
+        case .completeSession(let c): c.expectedVersion
+        case .deleteSession(let c): c.expectedVersion
+        case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession: nil
+        }
+    }
+}

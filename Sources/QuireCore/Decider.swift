@@ -24,6 +24,9 @@ public struct Facts: Equatable, Sendable {
     public var similar: [SessionState]
     /// Active system admins, so the last one cannot be demoted or deactivated.
     public var activeSystemAdmins: Int
+    /// For a command whose expected version is no longer the session's: who made the last change
+    /// (an email, or `system`), so the conflict can say so.
+    public var lastChangedBy: String?
 
     public init(actor: ActorFacts, session: SessionState? = nil, targetUser: UserState? = nil,
                 userWithID: UserState? = nil, duplicates: [SessionState] = [], similar: [SessionState] = [],
@@ -288,10 +291,16 @@ public enum Decider {
         return .reached(actor, session)
     }
 
-    private static func checkVersion(_ expected: Int?, _ session: SessionState) throws(QuireError) {
-        if let expected, expected != session.version {
-            throw .conflict(stream: session.id.stream, expected: expected, actual: session.version)
-        }
+    /// The client's copy must be the session's current content (`contentVersion`, which reading
+    /// does not move).
+    private static func checkVersion(_ expected: Int?, _ session: SessionState, _ facts: Facts) throws(QuireError) {
+        guard let expected, expected != session.contentVersion else { return }
+        let who = facts.lastChangedBy.map { " by \($0)" } ?? ""
+        var error = QuireError(.conflict, "Session \(session.id) (\"\(session.name)\") was changed\(who) at \(session.updatedAt) since your version \(expected); it is at version \(session.contentVersion) now. Reload it and try again.")
+        error.expectedVersion = expected
+        error.actualVersion = session.contentVersion
+        error.staleCopy = true
+        throw error
     }
 
     private static func requireInProgress(_ session: SessionState, doing: String) throws(QuireError) {
@@ -325,7 +334,7 @@ public enum Decider {
         switch try reach(c.sessionID, command: "session.update", legacyAllowed: false, facts) {
         case .refused(let decision): return decision
         case .reached(_, let session):
-            try checkVersion(c.expectedVersion, session)
+            try checkVersion(c.expectedVersion, session, facts)
             try requireInProgress(session, doing: "updated")
             if let imported = c.questionsImported, imported > session.questionCount {
                 throw .invalidInput("questions_imported must be between 0 and \(session.questionCount) for this paper, not \(imported).")
@@ -343,7 +352,7 @@ public enum Decider {
         switch try reach(c.sessionID, command: "session.complete", legacyAllowed: false, facts) {
         case .refused(let decision): return decision
         case .reached(_, let session):
-            try checkVersion(c.expectedVersion, session)
+            try checkVersion(c.expectedVersion, session, facts)
             try requireInProgress(session, doing: "completed")
             let imported = c.questionsImported ?? session.questionsImported
             guard imported <= session.questionCount else {
@@ -358,7 +367,7 @@ public enum Decider {
         switch try reach(c.sessionID, command: "session.delete", legacyAllowed: true, facts) {
         case .refused(let decision): return decision
         case .reached(_, let session):
-            try checkVersion(c.expectedVersion, session)
+            try checkVersion(c.expectedVersion, session, facts)
             return .accepted([.sessionDeleted(SessionDeleted(sessionID: c.sessionID, reason: reason))], warnings: [])
         }
     }

@@ -156,7 +156,7 @@ struct Routes: Sendable {
     func sessionResponse(_ outcome: Outcome, status: HTTPResponse.Status = .ok) -> Response {
         guard let session = outcome.session else { return Response(status: .noContent) }
         return JSONResponse.make(status, SessionBody(session: session, warnings: outcome.warnings, replayed: outcome.replayed),
-                                 headers: [.eTag: "\"\(session.version)\""])
+                                 headers: [.eTag: "\"\(session.contentVersion ?? session.version)\""])
     }
 
     struct SessionBody: Encodable {

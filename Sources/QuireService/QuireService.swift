@@ -59,8 +59,10 @@ public struct QuireService: Sendable {
             attempt += 1
             do {
                 return try decideAndAppend(prepared, as: actorName, commandID: commandID)
-            } catch where error.code == .conflict && prepared.expectedVersion == nil && attempt < Self.maxAttempts {
-                continue  // Another writer moved the stream; decide again on fresh state.
+            } catch where error.code == .conflict && !error.staleCopy && attempt < Self.maxAttempts {
+                // Another writer moved the stream (an access, too): decide again on fresh state,
+                // where the decider re-checks the client's content version, if it named one.
+                continue
             }
         }
     }
@@ -69,14 +71,6 @@ public struct QuireService: Sendable {
     struct Prepared {
         var command: Command
         var paperBytes: [UInt8]?
-        var expectedVersion: Int? {
-            switch command {
-            case .updateSession(let c): c.expectedVersion
-            case .completeSession(let c): c.expectedVersion
-            case .deleteSession(let c): c.expectedVersion
-            default: nil
-            }
-        }
     }
 
     func prepare(_ request: Request) throws(QuireError) -> Prepared {
@@ -329,12 +323,22 @@ public struct QuireService: Sendable {
             // The authorization projection answers "does it exist, and whose is it" first.
             if let id = command.targetSession, try reader.sessionAccess(id) != nil {
                 facts.session = try reader.session(id)
+                if let expected = command.expectedVersion, let session = facts.session, expected != session.contentVersion {
+                    facts.lastChangedBy = try lastChanger(of: id, reader)
+                }
             }
         case .importLegacySession(let row):
             facts.session = try reader.session(row.id)
             if let owner = row.createdBy { facts.targetUser = try reader.user(id: owner) }
         }
         return facts
+    }
+
+    /// Who made the last change to a session's content (an email, or `system`).
+    static func lastChanger(of id: SessionID, _ reader: any StorageReader) throws -> String? {
+        guard let last = try reader.events(stream: id.stream).last(where: { $0.type != "session.accessed" }) else { return nil }
+        if last.actor == "system" { return "system" }
+        return try reader.user(id: UserID(last.actor))?.email ?? last.actor
     }
 
     func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader) throws -> Facts {
