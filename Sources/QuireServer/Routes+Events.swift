@@ -38,12 +38,12 @@ extension Routes {
         // Refuse a bad reader with a status now, not with a stream that ends at once.
         let service = service, actor = context.actor
         _ = try await Blocking.run { () throws(QuireError) in try service.events(after: start, limit: 1, as: actor) }
-        return try streamResponse(after: start, as: actor, userKey: context.user?.id.rawValue ?? "", typed: true)
+        return try streamResponse(request, after: start, as: actor, userKey: context.user?.id.rawValue ?? "", typed: true)
     }
 
     /// A server-sent-event response from `start`, counted against the user's open streams: one
     /// over `maxStreamsPerUser` is a 429 (a client reconnecting in a loop cannot pile them up).
-    func streamResponse(after start: Int64, as actor: ActorName, userKey: String, typed: Bool) throws -> Response {
+    func streamResponse(_ request: Request, after start: Int64, as actor: ActorName, userKey: String, typed: Bool) throws -> Response {
         guard streams.open(userKey) else {
             var error = APIError(status: .tooManyRequests, code: "too_many_streams",
                                  message: "You already have \(configuration.maxStreamsPerUser) event streams open; close one first.")
@@ -53,7 +53,11 @@ extension Routes {
         let streams = streams
         let body = ResponseBody { writer in
             defer { streams.close(userKey) }
-            try await streamEvents(after: start, as: actor, typed: typed, to: &writer)
+            // A client that goes away ends its stream at once (not at the next write that fails),
+            // so that it stops counting against the user's streams.
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await streamEvents(after: start, as: actor, typed: typed, to: &writer)
+            }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)

@@ -87,12 +87,20 @@ enum PageAssets {
                   if (status) status.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
                 });
             };
-            var source = new EventSource("/live");
-            source.onmessage = function () {
-              clearTimeout(timer);
-              timer = setTimeout(refresh, 200);
+            var source = null;
+            var connect = function () {
+              source = new EventSource("/live");
+              source.onmessage = function () {
+                clearTimeout(timer);
+                timer = setTimeout(refresh, 200);
+              };
+              source.onopen = function () { document.body.setAttribute("data-live-connected", "true"); };
             };
-            source.onopen = function () { document.body.setAttribute("data-live-connected", "true"); };
+            connect();
+            // A page kept in the back-forward cache would keep its stream, and a browser has only
+            // six connections per server: close it when the page goes, open it again on return.
+            window.addEventListener("pagehide", function () { if (source) { source.close(); source = null; } });
+            window.addEventListener("pageshow", function (e) { if (e.persisted && !source) { connect(); refresh(); } });
           }
 
           // Drag and drop onto the upload form's drop zone fills its file input.

@@ -249,7 +249,7 @@ enum PageTemplates {
           {{#hasDenied}}
           <div class="table-wrap">
           <table>
-            <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Tried</th><th scope="col">Target</th><th scope="col">Why</th></tr></thead>
+            <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Tried</th><th scope="col">Target</th><th scope="col">Explain</th></tr></thead>
             <tbody>
             {{#denied}}<tr><td><time datetime="{{recordedAt}}">{{when}}</time></td><td>{{actor}}</td><td>{{command}}</td><td>{{target}}</td><td>{{#commandID}}<a href="/explain/{{commandID}}">explain</a>{{/commandID}}</td></tr>{{/denied}}
             </tbody>

@@ -178,6 +178,6 @@ extension Routes {
     func liveStream(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let service = service
         let start = try await Blocking.run { () throws(QuireError) in try service.lastPosition() }
-        return try streamResponse(after: start, as: viewer.actor, userKey: viewer.user.id.rawValue, typed: false)
+        return try streamResponse(request, after: start, as: viewer.actor, userKey: viewer.user.id.rawValue, typed: false)
     }
 }
