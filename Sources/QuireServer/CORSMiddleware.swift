@@ -42,17 +42,14 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The methods of the route whose pattern (`{id}` matching one segment) fits `path`.
     func methods(for path: String) -> [HTTPRequest.Method] {
         let given = path.split(separator: "/", omittingEmptySubsequences: true)
-        return routes.filter { route in
+        let matching = routes.filter { route in
             let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
             return pattern.count == given.count && zip(pattern, given).allSatisfy { p, g in p.hasPrefix("{") || p == g }
         }
         // A literal route (`/v1/sessions/resume`) wins over a pattern (`/v1/sessions/{id}`).
-        .sorted { !$0.path.contains("{") && $1.path.contains("{") }
-        .reduce(into: (paths: [String](), methods: [HTTPRequest.Method]())) { acc, route in
-            if acc.paths.isEmpty || acc.paths[0] == route.path {
-                acc.paths.append(route.path)
-                acc.methods.append(route.method)
-            }
-        }.methods
+        let literal = matching.filter { !$0.path.contains("{") }
+        let chosen = literal.isEmpty ? matching : literal
+        guard let path = chosen.first?.path else { return [] }
+        return chosen.filter { $0.path == path }.map(\.method)
     }
 }

@@ -1278,7 +1278,8 @@ enum OpenAPI {
             "required": false,
             "schema": {
               "type": "number",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000
             },
             "description": "Only sessions idle at least this many hours."
           }
@@ -1504,7 +1505,7 @@ enum OpenAPI {
             "content": {
               "application/json": {
                 "schema": {
-                  "oneOf": [
+                  "anyOf": [
                     {
                       "$ref": "#/components/schemas/CommandResult"
                     },

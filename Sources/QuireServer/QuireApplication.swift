@@ -17,6 +17,26 @@ import ServiceLifecycle
 public func buildApplication(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
     -> some ApplicationProtocol
 {
+    let router = try await buildRouter(service: service, configuration: configuration)
+    var logger = Logger(label: "quire.server")
+    logger.logLevel = configuration.logLevel
+    // A connection that sends no request part for this long is closed: a head trickled in a byte
+    // a second never completes, and a body that stops arriving never ends (a trickling body is
+    // cut off by its own deadline in `collectBody`). Open event streams are answers, not reads.
+    let idle = TimeAmount.nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
+                                      + configuration.readTimeout.components.attoseconds / 1_000_000_000)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: idle)),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "quire"),
+        logger: logger)
+}
+
+/// The router `buildApplication` serves: every route and middleware. Its `routes` are what
+/// `openapi.json` is checked against.
+public func buildRouter(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
+    -> Router<QuireRequestContext>
+{
     try configuration.validate()
     let tokens = try await TokenAuthority(secret: configuration.jwtSecret)
     let pages: MustacheLibrary
@@ -38,19 +58,7 @@ public func buildApplication(service: QuireService, configuration: QuireServerCo
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     routes.register(on: router, auth: AuthMiddleware(tokens: tokens, service: service))
-
-    var logger = Logger(label: "quire.server")
-    logger.logLevel = configuration.logLevel
-    // A connection that sends no request part for this long is closed: a head trickled in a byte
-    // a second never completes, and a body that stops arriving never ends (a trickling body is
-    // cut off by its own deadline in `collectBody`). Open event streams are answers, not reads.
-    let idle = TimeAmount.nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
-                                      + configuration.readTimeout.components.attoseconds / 1_000_000_000)
-    return Application(
-        router: router,
-        server: .http1(configuration: .init(idleTimeout: idle)),
-        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "quire"),
-        logger: logger)
+    return router
 }
 
 /// Runs the HTTP service until SIGINT or SIGTERM, then lets open requests finish (event streams end).

@@ -102,10 +102,10 @@ struct Query {
         return n
     }
 
-    func double(_ name: String) throws -> Double? {
+    func double(_ name: String, max: Double = 1_000_000) throws -> Double? {
         guard let raw = string(name) else { return nil }
-        guard let n = Double(raw), n.isFinite, n >= 0 else {
-            throw APIError.badRequest("Query parameter '\(name)' must be a number, zero or more, not '\(raw)'.")
+        guard let n = Double(raw), n.isFinite, n >= 0, n <= max else {
+            throw APIError.badRequest("Query parameter '\(name)' must be a number from 0 to \(Int(max)), not '\(raw)'.")
         }
         return n
     }
