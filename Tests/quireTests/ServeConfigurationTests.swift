@@ -13,7 +13,7 @@ import Testing
             (["serve", "--port", "0"], ["QUIRE_JWT_SECRET": "short"], "at least 32 bytes"),
             (["serve", "--port", "70000"], ["QUIRE_JWT_SECRET": Self.secret], "--port"),
             (["serve", "--port", "0", "--cors-origin", "app.school.example/x"], ["QUIRE_JWT_SECRET": Self.secret], "--cors-origin"),
-            (["serve", "--port", "0", "--db", box.directory.appendingPathComponent("missing.sqlite").path], ["QUIRE_JWT_SECRET": Self.secret], ""),
+            (["serve", "--port", "0", "--db", box.directory.appendingPathComponent("missing.sqlite").path], ["QUIRE_JWT_SECRET": Self.secret], "No quire database"),
         ]
         for c in cases {
             let run = try box.run(c.args, env: c.env)
