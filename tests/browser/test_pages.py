@@ -24,6 +24,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["QUIRE_URL"].rstrip("/")
@@ -246,3 +247,35 @@ def test_a_cross_site_form_is_refused(drivers):
     except urllib.error.HTTPError as e:
         status = e.code
     assert status == 403
+
+
+def test_keyboard_sign_in_and_drag_and_drop_upload():
+    driver = browser()
+    try:
+        # Signing in with the keyboard alone: type the token, Tab to the button, Enter.
+        driver.get(BASE + "/")
+        field = driver.find_element(By.ID, "token")
+        field.click()
+        field.send_keys(TOKENS["bob"])
+        webdriver.ActionChains(driver).send_keys(Keys.TAB).perform()
+        focused = driver.switch_to.active_element
+        assert focused.text == "Sign in", focused.text
+        focused.send_keys(Keys.ENTER)
+        wait(driver, lambda d: "Signed in as" in text(d, "header"), what="signed in by keyboard")
+
+        # A file dropped on the upload form's drop zone fills its file input.
+        paper = (SAMPLES / "biology-9700-22-2021.json").read_text()
+        driver.execute_script("""
+            const zone = document.querySelector('[data-drop]');
+            const data = new DataTransfer();
+            data.items.add(new File([arguments[0]], 'biology-9700-22-2021.json', { type: 'application/json' }));
+            for (const type of ['dragenter', 'dragover', 'drop']) {
+              zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+            }
+        """, paper)
+        assert "Ready to import biology-9700-22-2021.json" in text(driver, "#drop-help")
+        driver.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+        wait(driver, lambda d: "Imported" in text(d), what="dropped file imported")
+        assert "Biology" in text(driver)
+    finally:
+        driver.quit()
