@@ -5,10 +5,10 @@ import QuireCore
 import QuireServer
 import QuireService
 
-/// `quire serve`: the HTTP service on the same database.
+/// `quire serve`: the HTTP service and its pages on the same database.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP service (JSON under /v1, bearer tokens signed with $QUIRE_JWT_SECRET).",
+        abstract: "Run the HTTP service (JSON under /v1, pages at /, bearer tokens signed with $QUIRE_JWT_SECRET).",
         discussion: """
             Listens on 127.0.0.1 unless --host says otherwise. Needs $QUIRE_JWT_SECRET, the HS256 secret that \
             `quire token issue` (or Supabase) signs tokens with. Stops on SIGINT or SIGTERM, letting open requests finish.
@@ -19,11 +19,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "One transaction per command instead of group commit (for benchmarks).") var noGroupCommit = false
     @Flag(help: "Build the demo database first (quire demo), serve it, and print a token for each demo user.") var demo = false
+    @Option(name: .customLong("cors-origin"), help: ArgumentHelp("An origin whose pages may call /v1 from a browser (repeatable).", valueName: "origin"))
+    var corsOrigins: [String] = []
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw QuireError.usage("--port must be from 0 to 65535.") }
         var secret: String
         var service: QuireService
+        var signIns: [DemoSignIn] = []
         if demo {
             let path = options.db ?? "quire-demo.sqlite"
             let tour = try Demo.parse(["--db", path])
@@ -41,13 +44,26 @@ struct Serve: AsyncParsableCommand {
                 guard let user = try service.user(named: email) else { continue }
                 let token = try await TokenAuthority(secret: secret).issue(for: user.id, ttl: 8 * 3600)
                 Console.out("  \(email): \(token)")
+                signIns.append(DemoSignIn(email: email, role: user.role.rawValue, token: token))
             }
-            Console.out("Try: curl -s -H \"Authorization: Bearer <alice's token>\" http://\(host):\(port)/v1/sessions\n")
+            Console.out("Try: curl -s -H \"Authorization: Bearer <alice's token>\" http://\(host):\(port)/v1/sessions")
         } else {
             secret = try Secret.jwt()
             service = try options.openService()
         }
-        let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit)
+        let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit,
+                                                     corsOrigins: corsOrigins, demoSignIns: signIns)
+        // Refused in one sentence before anything says "serving".
+        try configuration.validate()
+        if demo {
+            Console.out("""
+
+                Open http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser and sign in with one click:
+                  \(Demo.alice) and \(Demo.bob) are admins (try each in its own window: neither sees the other's imports),
+                  \(Demo.ops) is the system admin who watches both on the monitor.
+
+                """)
+        }
         FileHandle.standardError.write(Data("quire: serving \(service.location ?? options.databasePath) on http://\(host):\(port)\n".utf8))
         try await runServer(service: service, configuration: configuration)
         // runServer returns once SIGINT or SIGTERM has stopped the server and open requests finished.
