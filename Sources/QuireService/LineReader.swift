@@ -38,27 +38,56 @@ public final class LineReader: Sequence, IteratorProtocol {
 
     public func next() -> [UInt8]? {
         while true {
-            if let newline = buffer[Swift.max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[start..<newline])
-                start = newline + 1
-                scanned = start
-                return line
-            }
+            if let line = takeLine() { return line }
+            if finished { return takeRest() }
+            readChunk()
+        }
+    }
+
+    /// The next line if it is already here: complete in what was read, or readable now without
+    /// waiting (bytes a writer already put in the pipe, or more of a file). `nil` when getting one
+    /// would mean waiting for input. `submit`'s group commit takes the lines waiting when a
+    /// transaction starts this way, and never waits for more.
+    public func nextIfReady() -> [UInt8]? {
+        while true {
+            if let line = takeLine() { return line }
+            if finished { return takeRest() }
+            var ready = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 0) > 0 else { return nil }
+            readChunk()
+        }
+    }
+
+    /// A complete line from the buffer, if there is one.
+    private func takeLine() -> [UInt8]? {
+        guard let newline = buffer[Swift.max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) else {
             scanned = buffer.count
-            if finished {
-                guard start < buffer.count else { return nil }
-                defer { buffer.removeAll(); start = 0; scanned = 0 }
-                return Array(buffer[start...])
-            }
-            // Drop what was consumed before reading more.
-            if start > 0 {
-                buffer.removeSubrange(..<start)
-                scanned -= start
-                start = 0
-            }
-            // One read(2): it returns as soon as a pipe has something (so `submit` answers each line
-            // as it arrives) and at most a chunk of a file.
-            var chunk = [UInt8](repeating: 0, count: chunkSize)
+            return nil
+        }
+        let line = Array(buffer[start..<newline])
+        start = newline + 1
+        scanned = start
+        return line
+    }
+
+    /// At the end of the input: the last line, when it has no newline.
+    private func takeRest() -> [UInt8]? {
+        guard start < buffer.count else { return nil }
+        defer { buffer.removeAll(); start = 0; scanned = 0 }
+        return Array(buffer[start...])
+    }
+
+    private func readChunk() {
+        // Drop what was consumed before reading more.
+        if start > 0 {
+            buffer.removeSubrange(..<start)
+            scanned -= start
+            start = 0
+        }
+        // One read(2): it returns as soon as a pipe has something (so `submit` answers each line
+        // as it arrives) and at most a chunk of a file.
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        while true {
             let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, chunkSize) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
@@ -69,6 +98,7 @@ public final class LineReader: Sequence, IteratorProtocol {
                 if count < 0 { failure = Self.readError(errno, name: name, offset: offset) }
                 finished = true
             }
+            return
         }
     }
 
