@@ -44,15 +44,16 @@ extension Routes {
     /// A server-sent-event response from `start`, counted against the user's open streams: one
     /// over `maxStreamsPerUser` is a 429 (a client reconnecting in a loop cannot pile them up).
     func streamResponse(_ request: Request, after start: Int64, as actor: ActorName, userKey: String, typed: Bool) throws -> Response {
-        guard streams.open(userKey) else {
+        guard let ticket = streams.open(userKey) else {
             var error = APIError(status: .tooManyRequests, code: "too_many_streams",
                                  message: "You already have \(configuration.maxStreamsPerUser) event streams open; close one first.")
             error.headers[.retryAfter] = "5"
             throw error
         }
-        let streams = streams
         let body = ResponseBody { writer in
-            defer { streams.close(userKey) }
+            // The ticket is the body's: released when the stream ends, or when the response is
+            // dropped without its body ever running (its head could not be written).
+            _ = ticket
             // A client that goes away ends its stream at once (not at the next write that fails),
             // so that it stops counting against the user's streams.
             try await request.body.consumeWithCancellationOnInboundClose { _ in
@@ -134,19 +135,27 @@ final class StreamLimiter: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Counts a new stream for `user`, unless they already hold `limit`.
-    func open(_ user: String) -> Bool {
-        counts.withLock { counts in
+    /// A ticket for one more stream of `user`, unless they already hold `limit`; the stream
+    /// counts until the ticket is gone.
+    func open(_ user: String) -> Ticket? {
+        let granted = counts.withLock { counts in
             guard counts[user, default: 0] < limit else { return false }
             counts[user, default: 0] += 1
             return true
         }
+        return granted ? Ticket { [self] in close(user) } : nil
     }
 
-    func close(_ user: String) {
+    private func close(_ user: String) {
         counts.withLock { counts in
             let n = counts[user, default: 1] - 1
             counts[user] = n > 0 ? n : nil
         }
+    }
+
+    final class Ticket: Sendable {
+        private let release: @Sendable () -> Void
+        init(release: @escaping @Sendable () -> Void) { self.release = release }
+        deinit { release() }
     }
 }

@@ -279,3 +279,77 @@ def test_keyboard_sign_in_and_drag_and_drop_upload():
         assert "Biology" in text(driver)
     finally:
         driver.quit()
+
+
+WEBAPP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>School web app</title></head>
+<body><main><h1>School web app</h1><p id="out">working</p></main><script>
+async function run(base, token) {
+  const auth = { "Authorization": "Bearer " + token };
+  const results = {};
+  try {
+    const list = await fetch(base + "/v1/sessions", { headers: auth });
+    results.list = { status: list.status, count: (await list.json()).length };
+    const created = await fetch(base + "/v1/sessions?file_name=webapp.json",
+      { method: "POST", headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ paper: { code: "WEB/1" }, questions: [1, 2, 3] }) });
+    const session = await created.json();
+    results.created = { status: created.status, etag: created.headers.get("ETag"), command: created.headers.get("Quire-Command-Id") };
+    // PATCH with If-Match: a preflighted request.
+    const updated = await fetch(base + "/v1/sessions/" + session.id,
+      { method: "PATCH", headers: { ...auth, "Content-Type": "application/json", "If-Match": created.headers.get("ETag") },
+        body: JSON.stringify({ progress: 30 }) });
+    results.updated = { status: updated.status, progress: (await updated.json()).progress, etag: updated.headers.get("ETag") };
+  } catch (e) {
+    results.error = String(e);
+  }
+  return results;
+}
+</script></body></html>"""
+
+
+def serve_webapp(port):
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = WEBAPP_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_web_app_on_its_own_origin_calls_the_api():
+    """`serve --cors-origin http://127.0.0.1:WEBAPP` (tools/browser-test): the page on that origin
+    lists, creates and updates with If-Match (a preflight), reading ETag; a page on any other
+    origin is stopped by the browser."""
+    allowed = serve_webapp(int(os.environ["QUIRE_WEBAPP_PORT"]))
+    other = serve_webapp(0)
+    driver = browser()
+    try:
+        driver.set_script_timeout(20)
+        run = "const done = arguments[arguments.length - 1]; run(arguments[0], arguments[1]).then(done);"
+        driver.get(f"http://127.0.0.1:{allowed.server_address[1]}/")
+        results = driver.execute_async_script(run, BASE, TOKENS["alice"])
+        assert "error" not in results, results
+        assert results["list"]["status"] == 200
+        assert results["created"]["status"] == 201 and results["created"]["etag"] and results["created"]["command"]
+        assert results["updated"] == {"status": 200, "progress": 30, "etag": results["updated"]["etag"]}
+        assert results["updated"]["etag"] != results["created"]["etag"]
+
+        driver.get(f"http://127.0.0.1:{other.server_address[1]}/")
+        refused = driver.execute_async_script(run, BASE, TOKENS["alice"])
+        assert "error" in refused and "list" not in refused, refused
+    finally:
+        driver.quit()
+        allowed.shutdown()
+        other.shutdown()

@@ -27,7 +27,7 @@ enum Charts {
             if bar.value > 0 && bars.count <= 12 {
                 svg += ##"<text x="\##(fmt(x + step / 2))" y="\##(fmt(top + plot - h - 3))" font-size="11" text-anchor="middle" fill="#1a1a1a">\##(bar.value)</text>"##
             }
-            if i % labelEvery == 0 {
+            if i % labelEvery == 0 || i == bars.count - 1 {
                 svg += ##"<text x="\##(fmt(x + step / 2))" y="\##(height - 10)" font-size="11" text-anchor="middle" fill="#1a1a1a">\##(escape(bar.label))</text>"##
             }
         }

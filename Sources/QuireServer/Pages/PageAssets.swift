@@ -77,7 +77,7 @@ enum PageAssets {
           if (live && window.EventSource) {
             var timer = null;
             var refresh = function () {
-              fetch(window.location.href, { headers: { "Quire-Fragment": "1" }, credentials: "same-origin" })
+              fetch(window.location.href, { credentials: "same-origin" })
                 .then(function (r) { return r.ok ? r.text() : null; })
                 .then(function (html) {
                   if (!html) return;
@@ -92,7 +92,7 @@ enum PageAssets {
               source = new EventSource("/live");
               source.onmessage = function () {
                 clearTimeout(timer);
-                timer = setTimeout(refresh, 200);
+                timer = setTimeout(refresh, 300);
               };
               source.onopen = function () { document.body.setAttribute("data-live-connected", "true"); };
             };

@@ -139,6 +139,7 @@ enum PageModel {
         var totals: Totals
         var hasRows: Bool
         var rows: [MonitorRow]
+        var moreNote: String?
         var idleChart: String
         var eventsChart: String
         var chartHours: Int

@@ -238,6 +238,7 @@ enum PageTemplates {
           </tbody>
         </table>
         </div>
+        {{#moreNote}}<p class="help">{{moreNote}}</p>{{/moreNote}}
         {{/hasRows}}
         {{^hasRows}}<p class="empty">Nobody has an import in progress.</p>{{/hasRows}}
         <div class="charts">

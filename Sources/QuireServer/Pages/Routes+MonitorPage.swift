@@ -8,6 +8,9 @@ import QuireService
 /// The system admins' dashboard and the audit view.
 extension Routes {
     static let chartHours = 72
+    /// The table shows the stalest sessions; totals and the idle chart count up to `monitorScan`.
+    static let monitorRows = 200
+    static let monitorScan = 5000
 
     /// `GET /monitor?stale_hours=H`: every active session, totals, two charts and the last day's
     /// denied attempts. A region of it refreshes itself from the event stream.
@@ -17,21 +20,26 @@ extension Routes {
         let service = service, actor = viewer.actor
         let now = service.now
         let (entries, perHour, denied) = try await Blocking.run { () throws(QuireError) in
-            let entries = try service.monitor(as: actor)
+            let entries = try service.monitor(as: actor, limit: Self.monitorScan)
             let perHour = try service.eventsPerHour(hours: Self.chartHours, as: actor)
             let denied = try service.audit(AuditQuery(since: now.adding(milliseconds: -24 * 3_600_000), deniedOnly: true, limit: 100), as: actor)
             return (entries, perHour, denied)
         }
-        let rows = entries.map { e in
+        let rows = entries.prefix(Self.monitorRows).map { e in
             PageModel.MonitorRow(id: e.session.id, ownerEmail: e.session.ownerEmail ?? "legacy", name: e.session.name,
                                  fileName: e.session.fileName, hours: String(format: "%.1f", e.hoursSinceAccess),
                                  stale: e.hoursSinceAccess >= staleHours, step: e.session.step, progress: e.session.progress,
                                  questionCount: e.session.questionCount, questionsImported: e.session.questionsImported)
         }
-        let totals = PageModel.Totals(active: rows.count, stale: rows.filter(\.stale).count,
+        let totals = PageModel.Totals(active: entries.count, stale: entries.filter { $0.hoursSinceAccess >= staleHours }.count,
                                       owners: Set(entries.compactMap(\.session.ownerID)).count,
-                                      questions: rows.map(\.questionCount).reduce(0, +),
-                                      imported: rows.map(\.questionsImported).reduce(0, +), denied: denied.count)
+                                      questions: entries.map(\.session.questionCount).reduce(0, +),
+                                      imported: entries.map(\.session.questionsImported).reduce(0, +), denied: denied.count)
+        let more: String? = switch entries.count {
+        case Self.monitorScan...: "Showing the \(Self.monitorRows) stalest of \(Self.monitorScan) or more active sessions; totals count the \(Self.monitorScan) stalest."
+        case (Self.monitorRows + 1)...: "Showing the \(Self.monitorRows) stalest of \(entries.count) active sessions."
+        default: nil
+        }
         let buckets: [(String, ClosedRange<Double>)] = [
             ("< 1 h", 0...0.999), ("1–4 h", 1...3.999), ("4–24 h", 4...23.999), ("1–3 d", 24...71.999),
             ("3–7 d", 72...167.999), ("> 7 d", 168...Double.greatestFiniteMagnitude),
@@ -48,7 +56,7 @@ extension Routes {
         }
         let model = PageModel.Monitor(
             viewer: .init(viewer), csrf: viewer.csrf, staleHours: Self.number(staleHours), totals: totals, hasRows: !rows.isEmpty,
-            rows: rows, idleChart: Charts.bars(idle, title: "Active sessions by hours idle"),
+            rows: Array(rows), moreNote: more, idleChart: Charts.bars(idle, title: "Active sessions by hours idle"),
             eventsChart: Charts.bars(hourLabels, title: "Events per hour", labelEvery: 12, color: "#047857"),
             chartHours: Self.chartHours, hasDenied: !deniedRows.isEmpty, denied: deniedRows)
         return html("monitor", model)
