@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import QuireBackends
 import QuireCore
 import QuireService
 import QuireStorage
@@ -25,7 +24,7 @@ struct Demo: ParsableCommand {
         let samplesDir = try findSamples()
         try prepareFile(path)
         let make = { @Sendable () throws(QuireError) -> QuireService in
-            try QuireService.open(location: path, options: StorageOptions(create: true))
+            try DatabaseOptions.open(path, options: StorageOptions(create: true))
         }
         let service = try make()
         func step(_ title: String) { Console.out("\n== \(title)") }
@@ -151,7 +150,7 @@ struct Demo: ParsableCommand {
     /// Replaces an earlier demo database, never anything else.
     func prepareFile(_ path: String) throws(QuireError) {
         guard FileManager.default.fileExists(atPath: path) else { return }
-        let existing = try QuireService.open(location: path)
+        let existing = try DatabaseOptions.open(path)
         guard try existing.user(named: Self.ops) != nil else {
             throw .invalidInput("\(path) exists and is not a demo database; pass --db with another path.")
         }

@@ -31,7 +31,14 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func openService() throws(QuireError) -> QuireService {
-        try QuireService.open(location: databasePath, options: storeOptions, paperLimit: paperLimit)
+        try Self.open(databasePath, options: storeOptions, paperLimit: paperLimit)
+    }
+
+    /// The CLI's one way from a `--db` / QUIRE_DB value to a service: `QuireBackends` decides which
+    /// backend the location names. No other file of the CLI knows that backends exist.
+    static func open(_ location: String, options: StorageOptions = StorageOptions(), paperLimit: Int = PaperFile.defaultLimit,
+                     prepareProjections: Bool = true) throws(QuireError) -> QuireService {
+        try QuireService.open(location: location, options: options, paperLimit: paperLimit, prepareProjections: prepareProjections)
     }
 }
 

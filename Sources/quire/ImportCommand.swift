@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import QuireBackends
 import QuireCore
 import QuireService
 import QuireStorage
@@ -22,7 +21,7 @@ struct Import: ParsableCommand {
             input = h
         }
         do {
-            let service = try QuireService.open(location: path, options: storeOptions, paperLimit: options.paperLimit)
+            let service = try DatabaseOptions.open(path, options: storeOptions, paperLimit: options.paperLimit)
             let progress = Progress(label: "import")
             let reader = LineReader(input, name: file == "-" ? "standard input" : file)
             let count: Int64

@@ -1,5 +1,4 @@
 import ArgumentParser
-import QuireBackends
 import QuireCore
 import QuireService
 import QuireStorage
@@ -19,7 +18,7 @@ struct Init: ParsableCommand {
     func run() throws {
         var storeOptions = options.storeOptions
         storeOptions.create = true
-        let service = try QuireService.open(location: options.databasePath, options: storeOptions, paperLimit: options.paperLimit)
+        let service = try DatabaseOptions.open(options.databasePath, options: storeOptions, paperLimit: options.paperLimit)
         let hasAdmin = try service.hasSystemAdmin()
         var registered: UserView?
         if let admin {

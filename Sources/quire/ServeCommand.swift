@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import QuireBackends
 import QuireCore
 import QuireServer
 import QuireService
@@ -31,7 +30,7 @@ struct Serve: AsyncParsableCommand {
             let path = options.db ?? "quire-demo.sqlite"
             let tour = try Demo.parse(["--db", path])
             try tour.run()
-            service = try QuireService.open(location: path, options: options.storeOptions, paperLimit: options.paperLimit)
+            service = try DatabaseOptions.open(path, options: options.storeOptions, paperLimit: options.paperLimit)
             if let given = ProcessInfo.processInfo.environment["QUIRE_JWT_SECRET"], !given.isEmpty {
                 secret = given
             } else {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import QuireBackends
 import QuireCore
 import QuireService
 import QuireStorage
@@ -11,7 +10,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let report = try QuireService.open(location: options.databasePath, options: options.storeOptions,
+        let report = try DatabaseOptions.open(options.databasePath, options: options.storeOptions,
                                            paperLimit: options.paperLimit, prepareProjections: false).verify()
         if options.json {
             Console.json(report)
