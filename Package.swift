@@ -76,6 +76,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -125,7 +126,7 @@ let package = Package(
         // What only the SQLite backend has: query plans, existing files from earlier versions.
         .testTarget(
             name: "QuireSQLiteTests",
-            dependencies: ["QuireCore", "QuireStorage", "QuireSQLite", "QuireService"],
+            dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
