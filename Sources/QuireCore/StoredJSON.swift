@@ -4,7 +4,10 @@ extension JSONValue {
     /// Reads JSON that quire wrote itself — stored payloads, projection columns — several times
     /// faster than `JSONDecoder`, which learns a value's kind only by failing to decode it as
     /// each other kind. Text this strict reader does not accept (anything not RFC 8259 JSON, a
-    /// repeated key) goes to `JSONDecoder` after all, so the result is always what it would give.
+    /// repeated key) goes to `JSONDecoder` after all, so the result is always what it would give —
+    /// with one exception, found by the fuzzer (`fuzz/JSONTarget.swift`): `JSONDecoder` (Swift 6.3.1,
+    /// Linux) refuses valid numbers such as `0e8` and `-0E5` (a zero with an unsigned one-digit
+    /// exponent), which RFC 8259, JavaScript's `JSON.parse` and this reader read as 0.
     public init(stored text: String) throws {
         var text = text
         if let parsed = text.withUTF8(StrictJSONReader.document) {
