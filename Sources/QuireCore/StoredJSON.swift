@@ -207,12 +207,16 @@ struct StrictJSONReader {
             i += 1
             guard digits(&i, bytes) > 0 else { return nil }
         }
+        let mantissaEnd = i
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             i += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard digits(&i, bytes) > 0 else { return nil }
         }
         guard let n = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)), n.isFinite else { return nil }
+        // A number too small for a Double (1e-400) is refused by JSONDecoder as it refuses 1e400;
+        // reading it as 0 here would accept what the fallback refuses (found by tools/fuzz).
+        if n == 0, bytes[start..<mantissaEnd].contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) { return nil }
         return .number(n)
     }
 }
