@@ -7,7 +7,14 @@ import Foundation
     let text = String(decoding: input, as: UTF8.self)
     guard let records = try? CSV.parse(text, what: "rows.csv") else { return }
     let written = records.map { record in
-        record.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\r\n"
+        record.map { field in
+            var quoted = "\""
+            for c in field.unicodeScalars {
+                quoted.unicodeScalars.append(c)
+                if c == "\"" { quoted.unicodeScalars.append(c) }
+            }
+            return quoted + "\""
+        }.joined(separator: ",") + "\r\n"
     }.joined()
     guard let again = try? CSV.parse(written, what: "rewritten"), again == records else {
         disagree("CSV records written back fully quoted read differently", input)
