@@ -13,6 +13,7 @@ extension JSONValue {
         if let parsed = text.withUTF8(StrictJSONReader.document) {
             self = parsed
         } else {
+            guard !JSONValue.nestsTooDeep(text.utf8) else { throw QuireError.invalidInput("Stored JSON is not valid (\(JSONValue.tooDeepReason)).") }
             self = try EventCoding.decoder.decode(JSONValue.self, from: Data(text.utf8))
         }
     }
@@ -70,7 +71,7 @@ struct StrictJSONReader {
     private mutating func object() -> JSONValue? {
         depth += 1
         defer { depth -= 1 }
-        guard depth < 512 else { return nil }
+        guard depth <= JSONValue.maximumDepth else { return nil }
         i += 1
         var fields: [String: JSONValue] = [:]
         skipSpace()
@@ -97,7 +98,7 @@ struct StrictJSONReader {
     private mutating func array() -> JSONValue? {
         depth += 1
         defer { depth -= 1 }
-        guard depth < 512 else { return nil }
+        guard depth <= JSONValue.maximumDepth else { return nil }
         i += 1
         var items: [JSONValue] = []
         skipSpace()

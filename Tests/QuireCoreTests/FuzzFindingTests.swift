@@ -25,4 +25,23 @@ import Testing
         #expect(try JSONValue.parse(Data("0.0e-400".utf8), what: "x") == .number(0))
         #expect(try JSONValue.parse(Data("5e-324".utf8), what: "x") == .number(Double.leastNonzeroMagnitude))
     }
+
+    /// Found by `tools/fuzz` (paper target): 513 `[` with carriage returns among them made
+    /// JSONDecoder trap while it described its own depth error, so `quire session create` crashed
+    /// (signal 4) on a 518-byte file. Fixed: nothing nested deeper than `JSONValue.maximumDepth`
+    /// reaches JSONDecoder; it is refused in a sentence.
+    @Test func deepNestingWithCarriageReturnsIsRefusedNotACrash() throws {
+        let crash = String(repeating: "[", count: 450) + "\r" + String(repeating: "[", count: 21) + "\r\r[[\r\t"
+            + String(repeating: "[", count: 40)
+        #expect(throws: QuireError.invalidInput("paper.json is not valid JSON (arrays and objects nested more than 500 deep).")) {
+            try JSONValue.parse(Data(crash.utf8), what: "paper.json")
+        }
+        #expect(throws: QuireError.self) { try Event.decode(type: "session.updated", schema: 1, payload: Data(crash.utf8)) }
+        #expect(throws: (any Error).self) { try JSONValue(stored: crash) }
+        #expect(throws: QuireError.self) { try PaperFile(data: Data(crash.utf8), what: "paper.json") }
+        // Exactly the limit is still JSON; brackets inside strings do not count.
+        let deepest = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect(try JSONValue.parse(Data(deepest.utf8), what: "x") != .null)
+        #expect(!JSONValue.nestsTooDeep(Data(("\"" + String(repeating: "[", count: 600) + "\"").utf8)))
+    }
 }
