@@ -139,6 +139,10 @@ extension QuireService {
                 lineNumber += 1
                 if line.isEmpty { continue }
                 guard !ended else { throw QuireError.invalidInput("Line \(lineNumber) follows the export's end line.") }
+                // JSONDecoder can trap on text nested past its limit (see JSONValue.maximumDepth).
+                guard !JSONValue.nestsTooDeep(line) else {
+                    throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\(JSONValue.tooDeepReason)).")
+                }
                 if let end = try? decoder.decode(ExportEnd.self, from: Data(line)) {
                     guard end.exportEnd.events == position, end.exportEnd.lastHash == prev.hex else {
                         throw QuireError.invalidInput("Line \(lineNumber): the end line says \(end.exportEnd.events) events but \(position) came before it; the file was cut or altered.")

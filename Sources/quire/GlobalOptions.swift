@@ -42,6 +42,21 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+/// `--db` and `--json`, for the commands that work on the file itself and act for nobody
+/// (`init`, `verify`, `rebuild`, `import`), so `--as` is not offered where it would be ignored.
+struct FileOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(name: .long, help: "Print stable JSON (snake_case) instead of a table.")
+    var json = false
+
+    var databasePath: String { database.databasePath }
+    var storeOptions: EventStore.Options { database.storeOptions }
+    var paperLimit: Int { database.paperLimit }
+
+    func openService() throws(QuireError) -> QuireService { try database.openService() }
+}
+
 /// The options every command that acts for a user accepts after its name.
 struct GlobalOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions

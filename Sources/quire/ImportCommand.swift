@@ -7,7 +7,7 @@ import QuireStorage
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load an exported log into an empty database, verifying the chain line by line; then rebuild projections.")
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: FileOptions
     @Argument(help: "The export file, or - for standard input.") var file: String
 
     func run() throws {

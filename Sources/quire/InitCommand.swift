@@ -7,7 +7,7 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create or upgrade the database; register the first system admin when there is none.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: FileOptions
 
     @Option(help: ArgumentHelp("The first system admin's email (needed when the database has none).", valueName: "email"))
     var admin: String?

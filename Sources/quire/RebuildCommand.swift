@@ -6,7 +6,7 @@ import QuireStorage
 
 struct Rebuild: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Rebuild projections from the log (all of them by default).")
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: FileOptions
     @Argument(help: "authorization, session_views, duplicates or monitor.") var projection: [String] = []
 
     func run() throws {

@@ -7,7 +7,7 @@ import QuireStorage
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the hash chain, and that every projection equals a fresh replay of the log (exit 1 on any fault).")
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: FileOptions
 
     func run() throws {
         let report = try DatabaseOptions.open(options.databasePath, options: options.storeOptions,

@@ -79,6 +79,15 @@ import Testing
         }
     }
 
+    @Test func fileCommandsDoNotOfferActingAsSomeone() throws {
+        let box = try Sandbox()
+        for command in [["init"], ["verify"], ["rebuild"], ["import"]] {
+            let help = try box.ok(command + ["--help"])
+            #expect(help.stdout.contains("--db") && help.stdout.contains("--json"), "\(help)")
+            #expect(!help.stdout.contains("--as"), "\(command) offers --as, which it ignores:\n\(help)")
+        }
+    }
+
     // MARK: - item 7: session id prefixes
 
     @Test func aUniquePrefixOfAVisibleSessionNamesIt() throws {
