@@ -51,7 +51,7 @@ struct FileOptions: ParsableArguments {
     var json = false
 
     var databasePath: String { database.databasePath }
-    var storeOptions: EventStore.Options { database.storeOptions }
+    var storeOptions: StorageOptions { database.storeOptions }
     var paperLimit: Int { database.paperLimit }
 
     func openService() throws(QuireError) -> QuireService { try database.openService() }
