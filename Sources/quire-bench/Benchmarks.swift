@@ -194,7 +194,9 @@ enum Benchmarks {
         let firstUser = range.lowerBound == 0 ? 0 : log.owner(ofSession: range.lowerBound - 1) + 1
         let users = log.userEvents(firstUser..<(log.owner(ofSession: range.upperBound - 1) + 1))
         try store.write { tx in
-            _ = try tx.append(users.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: log.start))
+            // Registered just before their first session: times never go back in position order.
+            let at = log.start.adding(milliseconds: Int64(range.lowerBound) * 12_000)
+            _ = try tx.append(users.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: at))
         }
         var s = range.lowerBound
         let batch = 2000
