@@ -70,53 +70,72 @@ enum SQLiteTables {
     }
 }
 
-/// The rules' view of one SQLite transaction: read a row by key, apply a change. The statements
-/// are built once per table and shape and then come from GRDB's statement cache.
+/// The rules' view of one SQLite transaction: read a row by key, apply a change.
+///
+/// A rebuild applies hundreds of thousands of changes through one writer, so each statement is
+/// prepared once per table and shape and kept here, found by the table's identity and a small
+/// code rather than by building and hashing its SQL text for every row.
 final class SQLiteRowWriter: RowWriter {
     let db: Database
-    private var sql: [String: String] = [:]
+    private struct Key: Hashable {
+        var table: ObjectIdentifier
+        var kind: Int
+        /// For updates and deletes: the positions of the columns named, in order.
+        var columns: [Int]
+    }
+    private var statements: [Key: Statement] = [:]
 
     init(_ db: Database) { self.db = db }
 
-    private func statement(_ key: String, _ make: () -> String) throws -> Statement {
-        if let text = sql[key] { return try db.cachedStatement(sql: text) }
-        let text = make()
-        sql[key] = text
-        return try db.cachedStatement(sql: text)
+    private func statement(_ table: TableSchema, _ kind: Int, columns: [Int] = [], _ make: () -> String) throws -> Statement {
+        let key = Key(table: ObjectIdentifier(table), kind: kind, columns: columns)
+        if let statement = statements[key] { return statement }
+        let statement = try db.cachedStatement(sql: make())
+        statements[key] = statement
+        return statement
+    }
+
+    private static func mask(_ table: TableSchema, _ columns: [String]) -> [Int] {
+        columns.map(table.position(of:))
+    }
+
+    private static func bind(_ statement: Statement, _ values: [StoredValue]) {
+        statement.setUncheckedArguments(SQLiteTables.arguments(values))
     }
 
     func row(_ table: TableSchema, key: [StoredValue]) throws -> StoredRow? {
-        let statement = try statement("row " + table.name) {
-            SQLiteTables.selectAll(table) + " WHERE " + SQLiteTables.keyCondition(table)
-        }
-        return try Row.fetchOne(statement, arguments: SQLiteTables.arguments(key)).map(SQLiteTables.stored)
+        let statement = try statement(table, 0) { SQLiteTables.selectAll(table) + " WHERE " + SQLiteTables.keyCondition(table) }
+        Self.bind(statement, key)
+        return try Row.fetchOne(statement).map(SQLiteTables.stored)
     }
 
     func apply(_ change: RowChange) throws {
+        let statement: Statement
         switch change {
         case .insert(let table, let row), .upsert(let table, let row):
-            let verb: String
-            if case .insert = change { verb = "INSERT" } else { verb = "INSERT OR REPLACE" }
-            let statement = try statement(verb + " " + table.name) {
-                "\(verb) INTO \(table.name)(\(table.columnNames.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
+            let replace: Bool
+            if case .upsert = change { replace = true } else { replace = false }
+            statement = try self.statement(table, replace ? 2 : 1) {
+                "\(replace ? "INSERT OR REPLACE" : "INSERT") INTO \(table.name)(\(table.columnNames.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
             }
-            try statement.execute(arguments: SQLiteTables.arguments(row))
+            Self.bind(statement, row)
         case .update(let table, let key, let set):
             let columns = set.map(\.column)
-            let statement = try statement("UPDATE " + table.name + " " + columns.joined(separator: ",")) {
+            statement = try self.statement(table, 3, columns: Self.mask(table, columns)) {
                 "UPDATE \(table.name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE \(SQLiteTables.keyCondition(table))"
             }
-            try statement.execute(arguments: SQLiteTables.arguments(set.map(\.value) + key))
+            Self.bind(statement, set.map(\.value) + key)
         case .increment(let table, let key, let column):
-            let statement = try statement("INCREMENT " + table.name + " " + column) {
+            statement = try self.statement(table, 4, columns: Self.mask(table, [column])) {
                 "UPDATE \(table.name) SET \(column) = \(column) + 1 WHERE \(SQLiteTables.keyCondition(table))"
             }
-            try statement.execute(arguments: SQLiteTables.arguments(key))
+            Self.bind(statement, key)
         case .delete(let table, let column, let value):
-            let statement = try statement("DELETE " + table.name + " " + column) {
+            statement = try self.statement(table, 5, columns: Self.mask(table, [column])) {
                 "DELETE FROM \(table.name) WHERE \(column) = ?"
             }
-            try statement.execute(arguments: SQLiteTables.arguments([value]))
+            Self.bind(statement, [value])
         }
+        try statement.execute()
     }
 }

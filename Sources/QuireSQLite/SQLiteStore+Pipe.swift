@@ -32,12 +32,12 @@ extension EventBatch {
 extension EventBatch {
     /// Streams the log from the snapshot `source` into one write transaction of `target`, on two
     /// threads: this one reads and decodes; another folds the batches and applies them to `target`
-    /// with `apply`. A bounded hand-off between them keeps memory flat. Both halves cost about the same,
+    /// with `apply`, through one row writer. A bounded hand-off between them keeps memory flat. Both halves cost about the same,
     /// so a rebuild takes little more than reading and decoding the log alone on a machine with
     /// two cores. Returns the position of the last event applied.
     static func pipe(from source: Database, after position: Int64 = 0, until: Int64 = Int64.max,
                      into target: SQLiteStore, progress: StorageProgress? = nil,
-                     apply: @escaping @Sendable (EventBatch, Database) throws -> Void) throws -> Int64 {
+                     apply: @escaping @Sendable (EventBatch, SQLiteRowWriter) throws -> Void) throws -> Int64 {
         let total = min(try SQLiteLog.tip(source).position, until)
         let handoff = Handoff<[(record: RecordedEvent, event: Event)]>(capacity: 4)
         let outcome = Outcome()
@@ -46,9 +46,10 @@ extension EventBatch {
             do {
                 let last: Int64 = try target.writeDatabase { db in
                     var last = position
+                    let rows = SQLiteRowWriter(db)  // one writer, so its prepared statements serve every batch
                     while let run = try handoff.receive() {
                         let batch = EventBatch(run)
-                        try apply(batch, db)
+                        try apply(batch, rows)
                         last = batch.last ?? last
                         progress?(last, total)
                     }

@@ -102,8 +102,8 @@ extension SQLiteStore {
         // 1. Build from a snapshot, outside the live write lock.
         try shadow.writeDatabase { target in try Self.createTables(chosen, target) }
         var built: Int64 = try readDatabase { live in
-            try EventBatch.pipe(from: live, into: shadow, progress: progress) { batch, target in
-                try chosen.apply(batch, to: SQLiteRowWriter(target))
+            try EventBatch.pipe(from: live, into: shadow, progress: progress) { batch, rows in
+                try chosen.apply(batch, to: rows)
             }
         }
         // 2. Catch up and swap in one transaction: SQLite cannot ATTACH inside a transaction, so
@@ -179,8 +179,8 @@ extension SQLiteStore {
         let all = projections
         // Read the live log in one snapshot and fold it into the memory database.
         let last = try readDatabase { source in
-            try EventBatch.pipe(from: source, until: position, into: memory, progress: progress) { batch, target in
-                try all.apply(batch, to: SQLiteRowWriter(target))
+            try EventBatch.pipe(from: source, until: position, into: memory, progress: progress) { batch, rows in
+                try all.apply(batch, to: rows)
             }
         }
         try memory.writeDatabase { target in
