@@ -84,6 +84,9 @@ final class SQLiteRowWriter: RowWriter {
         var columns: [Int]
     }
     private var statements: [Key: Statement] = [:]
+    /// Rows read since their table last changed: a rebuild asks for the same owner's email once
+    /// per session it folds, and a table that is written is forgotten at once.
+    private var reads: [ObjectIdentifier: [[StoredValue]: StoredRow?]] = [:]
 
     init(_ db: Database) { self.db = db }
 
@@ -104,13 +107,21 @@ final class SQLiteRowWriter: RowWriter {
     }
 
     func row(_ table: TableSchema, key: [StoredValue]) throws -> StoredRow? {
+        let id = ObjectIdentifier(table)
+        if let known = reads[id]?[key] { return known }
         let statement = try statement(table, 0) { SQLiteTables.selectAll(table) + " WHERE " + SQLiteTables.keyCondition(table) }
         Self.bind(statement, key)
-        return try Row.fetchOne(statement).map(SQLiteTables.stored)
+        let row = try Row.fetchOne(statement).map(SQLiteTables.stored)
+        reads[id, default: [:]][key] = .some(row)
+        return row
     }
 
     func apply(_ change: RowChange) throws {
         let statement: Statement
+        switch change {
+        case .insert(let table, _), .upsert(let table, _), .update(let table, _, _), .increment(let table, _, _), .delete(let table, _, _):
+            if !reads.isEmpty { reads[ObjectIdentifier(table)] = nil }
+        }
         switch change {
         case .insert(let table, let row), .upsert(let table, let row):
             let replace: Bool
