@@ -158,6 +158,10 @@ struct SQLiteConnection: StorageWriter {
 
     func checkpoints() throws -> [Checkpoint] { try SQLiteStore.checkpoints(db) }
 
+    func merkleNode(level: Int, index: Int64) throws -> Data {
+        try MerkleProjector.node(level: level, index: index, SQLiteRowWriter(db))
+    }
+
     // MARK: - Commands and blobs
 
     func command(_ commandID: String) throws -> CommandRecord? { try SQLiteCommands.find(commandID, db) }

@@ -91,6 +91,11 @@ public protocol StorageReader {
 
     func checkpoints() throws -> [Checkpoint]
 
+    // The Merkle tree (MerkleProjector)
+    /// The stored hash of the complete subtree at `level` and `index` (`MerkleTree`); throws when
+    /// it is not stored.
+    func merkleNode(level: Int, index: Int64) throws -> Data
+
     // The command record
     func command(_ commandID: String) throws -> CommandRecord?
     /// The highest position any recorded command appended at (0 when none).
