@@ -83,13 +83,16 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the hash chain, and that every projection equals a fresh replay of the log (exit 1 on any fault).")
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var proofs: CheckpointVerification
 
     func run() throws {
         try QuireCLI.run {
-            let report = try QuireService.open(location: options.databasePath, options: options.storeOptions,
-                                               paperLimit: options.paperLimit, prepareProjections: false).verify()
+            let service = try QuireService.open(location: options.databasePath, options: options.storeOptions,
+                                                paperLimit: options.paperLimit, prepareProjections: false)
+            let report = try service.verify()
+            let proved = try proofs.run(service)
             if options.json {
-                Console.json(report)
+                Console.json(VerifyOutput(report: report, checkpoints: proved.checks))
             } else {
                 if report.integrity != "ok" { Console.out("File integrity FAILED (PRAGMA quick_check): \(report.integrity).") }
                 if let fault = report.chainFault {
@@ -101,8 +104,9 @@ struct Verify: ParsableCommand {
                     Console.out(check.matches ? "Projection \(check.name) matches a fresh replay."
                                               : "Projection \(check.name) DIFFERS in \(check.table ?? "?"): \(check.detail ?? "").")
                 }
+                for check in proved.checks { Console.out(check.sentence) }
             }
-            if !report.ok { throw ExitCode(1) }
+            if !report.ok || !proved.ok { throw ExitCode(1) }
         }
     }
 }
