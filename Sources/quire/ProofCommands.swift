@@ -218,7 +218,7 @@ struct CheckpointVerification: ParsableArguments {
         let key = try keys.verifier()
         var heads = try checkpoints.map { path throws(QuireError) in try keys.checkpoint(at: path).head }
         let kept = wantsState ? ClientState.load(origin: key.name, key: key) : nil
-        heads += kept?.heads ?? []
+        for head in kept?.heads ?? [] where !heads.contains(head) { heads.append(head) }
         let checks = try service.verify(against: heads)
         let ok = checks.allSatisfy(\.ok)
         if ok && wantsState, let head = try? service.treeHead(origin: key.name) {

@@ -192,3 +192,33 @@ struct SignedNoteTests {
         #expect(try SignedNote(note).isSigned(by: key.verifier))
     }
 }
+
+/// The worked example of events/proofs/README.md is what quire's own code computes, byte for byte.
+struct ProofExampleTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("events/proofs")
+
+    static func text(_ name: String) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    @Test func theWorkedExampleIsQuiresOwnOutput() throws {
+        let example = try JSONDecoder().decode(HashExampleTests.Example.self, from: Data(contentsOf: HashExampleTests.exampleURL))
+        let leaves = example.events.map { MerkleTree.leafHash(Data(hex: $0.hash)!) }
+        let node = try MerkleTreeTests.stored(leaves)
+        let key = try SigningKey(fileText: try Self.text("example.key"))
+        #expect(key.verifier.description + "\n" == (try Self.text("example.vkey")))
+        #expect(key.name == "quire.example/exams")
+        for size in [1, 2] as [Int64] {
+            let head = TreeHead(origin: key.name, size: size, root: try MerkleTree.root(size: size, node))
+            #expect(try head.signed(by: key).description == (try Self.text("checkpoint-\(size).txt")))
+        }
+        struct Inclusion: Decodable { var size: Int64; var leaf_index: Int64; var event_hash: String; var proof: [String]; var root: String }
+        let inclusion = try JSONDecoder().decode(Inclusion.self, from: Data(try Self.text("inclusion-1-of-2.json").utf8))
+        #expect(try MerkleTree.inclusionProof(index: 0, size: 2, node).map(\.hex) == inclusion.proof)
+        #expect(inclusion.event_hash == example.events[0].hash && inclusion.root == (try MerkleTree.root(size: 2, node)).hex)
+        struct Consistency: Decodable { var proof: [String] }
+        let consistency = try JSONDecoder().decode(Consistency.self, from: Data(try Self.text("consistency-1-2.json").utf8))
+        #expect(try MerkleTree.consistencyProof(old: 1, new: 2, node).map(\.hex) == consistency.proof)
+    }
+}
