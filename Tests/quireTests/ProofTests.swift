@@ -77,8 +77,9 @@ struct ProofTests {
 
         let note = try log.run("checkpoint").stdout
         let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 6 && lines[0] == "quire.test/exams" && Int(lines[1]) == (try log.count()) && lines[3] == "", note)
-        #expect(lines[4].hasPrefix("\u{2014} quire.test/exams "), note)
+        let count = try log.count()
+        #expect(lines.count == 6 && lines[0] == "quire.test/exams" && Int(lines[1]) == count && lines[3] == "", "\(note)")
+        #expect(lines[4].hasPrefix("\u{2014} quire.test/exams "), "\(note)")
         let json = try log.run("checkpoint", "--json").object
         #expect(json["note"] as? String == note && json["verifier_key"] as? String == log.verifier)
 
