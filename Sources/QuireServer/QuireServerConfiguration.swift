@@ -1,4 +1,5 @@
 import Logging
+import QuireStorage
 
 /// How `quire serve` (and a test) runs the HTTP service.
 public struct QuireServerConfiguration: Sendable {
@@ -20,9 +21,13 @@ public struct QuireServerConfiguration: Sendable {
     /// client that went away.
     public var streamHeartbeat: Duration
     public var logLevel: Logger.Level
+    /// The key `GET /v1/checkpoint` signs with; none means the server serves proofs but no checkpoint.
+    public var signingKey: SigningKey?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, jwtSecret: String, groupCommit: Bool = true, maxBatch: Int = 256,
-                streamPollInterval: Duration = .seconds(1), streamHeartbeat: Duration = .seconds(15), logLevel: Logger.Level = .info) {
+                streamPollInterval: Duration = .seconds(1), streamHeartbeat: Duration = .seconds(15), logLevel: Logger.Level = .info,
+                signingKey: SigningKey? = nil) {
+        self.signingKey = signingKey
         self.host = host
         self.port = port
         self.jwtSecret = jwtSecret

@@ -20,7 +20,8 @@ struct Routes: Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }
 
-        let v1 = router.group("v1").add(middleware: auth)
+        registerProofs(on: router)
+        let v1 = router.group("v1").add(middleware: auth).add(middleware: CheckpointHeaderMiddleware(service: service))
         v1.post("sessions") { request, context in try await createSession(request, context) }
         v1.get("sessions") { request, context in try await listSessions(request, context) }
         v1.get("sessions/resume") { request, context in try await resume(request, context) }

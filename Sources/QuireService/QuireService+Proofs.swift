@@ -132,32 +132,88 @@ extension QuireService {
             var leaves: [Data] = []
             try reader.forEachEvent { leaves.append(MerkleTree.leafHash($0.hash)) }
             let size = Int64(leaves.count)
-            let recomputed = MerkleTree.nodes(of: leaves)
             let storedRoot = try? reader.merkleRoot(size: size)
-            var checks: [CheckpointCheck] = []
-            var holds: Int64 = 0  // the largest size some checkpoint proves
-            for head in heads.sorted(by: { $0.size < $1.size }) {
-                var check = CheckpointCheck(size: head.size, root: head.root.hex, ok: false)
-                if head.size > size {
-                    check.reason = "the log has \(size) events, fewer than the \(head.size) the checkpoint signed: events were removed"
-                } else if try MerkleTree.root(size: head.size, recomputed) != head.root {
-                    check.reason = "the log's first \(head.size) events are not the ones the checkpoint signed: an event was changed, removed or reordered"
-                } else if let storedRoot, let proof = try? reader.consistencyProof(old: head.size, new: size),
-                          MerkleTree.verifyConsistency(old: head.size, new: size, oldRoot: head.root, newRoot: storedRoot, proof: proof) {
-                    check.ok = true
-                } else {
-                    check.reason = "the stored Merkle tree does not prove consistency with the checkpoint (rebuild the merkle projection)"
-                }
-                if check.ok {
-                    holds = max(holds, head.size)
-                } else if check.reason?.hasPrefix("the stored") != true {
-                    let last = min(head.size, size + 1)
-                    let first = min(holds + 1, last)
-                    if first == last { check.firstDifference = first } else { check.differsBetween = [first, last] }
-                }
-                checks.append(check)
+            return Self.check(leaves: leaves, against: heads) { head in
+                guard let storedRoot, let proof = try? reader.consistencyProof(old: head.size, new: size) else { return false }
+                return MerkleTree.verifyConsistency(old: head.size, new: size, oldRoot: head.root, newRoot: storedRoot, proof: proof)
             }
-            return checks
         }
+    }
+
+    /// Compares the tree over `leaves` with each checkpoint; `stored` (when there is a stored
+    /// tree) says whether its consistency proof verifies too.
+    static func check(leaves: [Data], against heads: [TreeHead], stored: ((TreeHead) -> Bool)?) -> [CheckpointCheck] {
+        let size = Int64(leaves.count)
+        let recomputed = MerkleTree.nodes(of: leaves)
+        var checks: [CheckpointCheck] = []
+        var holds: Int64 = 0  // the largest size some checkpoint proves
+        for head in heads.sorted(by: { $0.size < $1.size }) {
+            var check = CheckpointCheck(size: head.size, root: head.root.hex, ok: false)
+            if head.size > size {
+                check.reason = "the log has \(size) events, fewer than the \(head.size) the checkpoint signed: events were removed"
+            } else if (try? MerkleTree.root(size: head.size, recomputed)) != head.root {
+                check.reason = "the log's first \(head.size) events are not the ones the checkpoint signed: an event was changed, removed or reordered"
+            } else if stored?(head) ?? true {
+                check.ok = true
+            } else {
+                check.reason = "the stored Merkle tree does not prove consistency with the checkpoint (rebuild the merkle projection)"
+            }
+            if check.ok {
+                holds = max(holds, head.size)
+            } else if check.reason?.hasPrefix("the stored") != true {
+                let last = min(head.size, size + 1)
+                let first = min(holds + 1, last)
+                if first == last { check.firstDifference = first } else { check.differsBetween = [first, last] }
+            }
+            checks.append(check)
+        }
+        return checks
+    }
+
+    /// `verify --from-export`: the chain of an export file checked line by line, and its tree
+    /// compared with each checkpoint, without a database.
+    public static func verifyExport(lines: some Sequence<[UInt8]>, against heads: [TreeHead]) throws(QuireError) -> ExportVerification {
+        let decoder = JSONDecoder()
+        var prev = HashChain.genesis, leaves: [Data] = [], fault: VerifyReport.ChainFaultView?, ended = false
+        for line in lines where !line.isEmpty && fault == nil {
+            let position = Int64(leaves.count) + 1
+            if let end = try? decoder.decode(ExportEnd.self, from: Data(line)) {
+                if end.exportEnd.events != Int64(leaves.count) || end.exportEnd.lastHash != prev.hex {
+                    fault = .init(position: position, reason: "the export's end line says \(end.exportEnd.events) events; \(leaves.count) came before it")
+                }
+                ended = true
+                continue
+            }
+            guard let record = (try? decoder.decode(ExportedEvent.self, from: Data(line)))?.record else {
+                fault = .init(position: position, reason: "the line is not an exported event")
+                break
+            }
+            if ended || record.position != position || record.prevHash != prev || HashChain.hash(of: record, after: prev) != record.hash {
+                fault = .init(position: position, reason: "the hash does not match the row (or the row is out of order)")
+                break
+            }
+            leaves.append(MerkleTree.leafHash(record.hash))
+            prev = record.hash
+        }
+        if fault == nil && !ended { fault = .init(position: Int64(leaves.count) + 1, reason: "the export has no end line: it was cut short") }
+        return ExportVerification(events: Int64(leaves.count), chainFault: fault, checkpoints: check(leaves: leaves, against: heads, stored: nil))
+    }
+}
+
+/// What `verify --from-export` found.
+public struct ExportVerification: Sendable, Equatable, Encodable {
+    public var events: Int64
+    public var chainFault: VerifyReport.ChainFaultView?
+    public var checkpoints: [CheckpointCheck]
+    public var ok: Bool { chainFault == nil && checkpoints.allSatisfy(\.ok) }
+
+    enum CodingKeys: String, CodingKey { case ok, events, chainFault = "chain_fault", checkpoints }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ok, forKey: .ok)
+        try c.encode(events, forKey: .events)
+        try c.encode(chainFault, forKey: .chainFault)
+        try c.encode(checkpoints, forKey: .checkpoints)
     }
 }

@@ -87,6 +87,10 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try QuireCLI.run {
+            if proofs.fromExport != nil {
+                guard try proofs.runOffline(json: options.json) else { throw ExitCode(1) }
+                return
+            }
             let service = try QuireService.open(location: options.databasePath, options: options.storeOptions,
                                                 paperLimit: options.paperLimit, prepareProjections: false)
             let report = try service.verify()

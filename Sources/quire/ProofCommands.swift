@@ -209,6 +209,29 @@ struct CheckpointVerification: ParsableArguments {
             help: ArgumentHelp("Prove the log is an append-only extension of this signed checkpoint (repeatable).", valueName: "file"))
     var checkpoints: [String] = []
     @OptionGroup var keys: KeyOptions
+    @Option(name: .customLong("from-export"),
+            help: ArgumentHelp("Check an export file instead of the database: its chain, and its tree against each --checkpoint.", valueName: "file"))
+    var fromExport: String?
+
+    /// `verify --from-export`: offline, from an export; prints what it found and returns whether all holds.
+    func runOffline(json: Bool) throws(QuireError) -> Bool {
+        guard let fromExport else { return true }
+        guard !checkpoints.isEmpty else { throw .usage("verify --from-export needs at least one --checkpoint FILE to compare with.") }
+        let heads = try checkpoints.map { path throws(QuireError) in try keys.checkpoint(at: path).head }
+        guard let input = FileHandle(forReadingAtPath: fromExport) else { throw .invalidInput("There is no readable file \(fromExport).") }
+        let result = try QuireService.verifyExport(lines: LineReader(input), against: heads)
+        if json {
+            Console.json(result)
+        } else {
+            if let fault = result.chainFault {
+                Console.out("Chain BROKEN at position \(fault.position): \(fault.reason).")
+            } else {
+                Console.out("Chain intact: \(result.events) event\(result.events == 1 ? "" : "s") of \(fromExport) verified.")
+            }
+            for check in result.checkpoints { Console.out(check.sentence) }
+        }
+        return result.ok
+    }
 
     /// Checks the log against the checkpoints given and those this client kept; keeps the log's
     /// current tree head when all hold.

@@ -4,6 +4,7 @@ import QuireBackends
 import QuireCore
 import QuireServer
 import QuireService
+import QuireStorage
 
 /// `quire serve`: the HTTP service on the same database.
 struct Serve: AsyncParsableCommand {
@@ -19,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "One transaction per command instead of group commit (for benchmarks).") var noGroupCommit = false
     @Flag(help: "Build the demo database first (quire demo), serve it, and print a token for each demo user.") var demo = false
+    @Option(help: ArgumentHelp("The key GET /v1/checkpoint signs with (default: $QUIRE_SIGNING_KEY).", valueName: "file"))
+    var signingKey: String?
 
     func run() async throws {
         try await QuireCLI.runAsync {
@@ -48,7 +51,10 @@ struct Serve: AsyncParsableCommand {
                 secret = try Secret.jwt()
                 service = try options.openService()
             }
-            let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit)
+            let key = try KeyOptions.parse(signingKey.map { ["--signing-key", $0] } ?? []).signingKeyPath
+                .map { path throws(QuireError) in try SigningKey(contentsOf: path) }
+            let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit,
+                                                         signingKey: key)
             FileHandle.standardError.write(Data("quire: serving \(service.location ?? options.databasePath) on http://\(host):\(port)\n".utf8))
             try await runServer(service: service, configuration: configuration)
         }

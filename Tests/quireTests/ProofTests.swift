@@ -35,6 +35,10 @@ struct ProofTests {
         }
 
         func run(_ args: String..., db: String? = nil) throws -> QuireRun {
+            try run(args, db: db)
+        }
+
+        func run(_ args: [String], db: String? = nil) throws -> QuireRun {
             try box.run(args + (db.map { ["--db", $0] } ?? []), env: env)
         }
 
@@ -232,5 +236,26 @@ struct ProofTests {
         }
         let p = try log.run("prove", "\(first)", "--checkpoint", history[first - 1], db: forged)
         #expect(p.status != 0, "\(kind): \(p)")
+    }
+}
+
+extension ProofTests {
+    /// `verify --from-export`: offline, the same verdicts from an export file.
+    @Test func anExportIsCheckedOfflineAgainstCheckpoints() throws {
+        let log = try Log()
+        let old = try log.checkpoint()
+        let export = log.box.directory.appendingPathComponent("honest.jsonl").path
+        try log.box.ok(["export", "-o", export], as: Sandbox.ops, env: log.env)
+        let honest = try log.run("verify", "--from-export", export, "--checkpoint", old, "--json")
+        #expect(honest.status == 0 && honest.object["ok"] as? Bool == true, "\(honest)")
+
+        let (_, first) = try Self.rewrite(log, .actor)
+        let forged = log.box.directory.appendingPathComponent("forged-actor.jsonl").path
+        let caught = try log.run("verify", "--from-export", forged, "--checkpoint", old)
+        #expect(caught.status == 1 && caught.stdout.contains("Chain intact") && caught.stdout.contains("FAILS"), "\(caught)")
+        let history = try (1...(try log.count())).map { try log.checkpoint(size: $0) }
+        let named = try log.run(["verify", "--from-export", forged, "--json"] + history.flatMap { ["--checkpoint", $0] })
+        let failing = (named.object["checkpoints"] as? [[String: Any]] ?? []).filter { $0["ok"] as? Bool == false }
+        #expect(failing.first?["first_difference"] as? Int == first, "\(named)")
     }
 }
