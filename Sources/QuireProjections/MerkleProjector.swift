@@ -5,11 +5,13 @@ import QuireStorage
 /// The Merkle tree of RFC 9162 over the log (`MerkleTree`), kept as its complete subtrees so that
 /// any root, inclusion proof or consistency proof costs O(log n) row reads.
 ///
-/// `merkle_nodes(level, idx, hash)`: the node at `level` and `idx` is the hash of leaves
-/// `idx·2^level ..< (idx+1)·2^level` (leaf `p − 1` is the event at position `p`); level 0 holds
-/// the leaf hashes `SHA-256(0x00 ‖ hash)`. Each append adds its leaf and the parents it completes:
-/// one row, plus one more for every trailing 1 bit of its index (two rows per event on average).
-/// Hashes are lowercase hex. Derived data like every projection: rebuilt from the `hash` column,
+/// `merkle_nodes(level, idx, hash)`: the node at `level` ≥ 1 and `idx` is the hash of leaves
+/// `idx·2^level ..< (idx+1)·2^level` (leaf `p − 1` is the event at position `p`), lowercase hex.
+/// Level 0, the leaf hashes `SHA-256(0x00 ‖ hash)`, is not stored: a backend computes it from the
+/// event's own `hash` column (`StorageReader.merkleNode`). Each event at an odd leaf index adds the
+/// level-1 node it completes — its left sibling is the previous event, whose hash is this event's
+/// `prev_hash` — and one more node for every further trailing 1 bit of its index: about one row
+/// per event, and half an index read. Derived data like every projection: rebuilt from the log,
 /// and compared with a fresh replay by `verify`.
 public struct MerkleProjector: Projector {
     public init() {}
@@ -24,10 +26,13 @@ public struct MerkleProjector: Projector {
     ], primaryKey: ["level", "idx"])
 
     public func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
-        let completed = try MerkleTree.completedNodes(leafIndex: record.position - 1, leafHash: MerkleTree.leafHash(record.hash)) {
-            level, index in try Self.node(level: level, index: index, rows)
+        let index = record.position - 1
+        guard index & 1 == 1 else { return [] }  // a left child completes nothing
+        let previous = MerkleTree.leafHash(record.prevHash)
+        let completed = try MerkleTree.completedNodes(leafIndex: index, leafHash: MerkleTree.leafHash(record.hash)) { level, i in
+            level == 0 ? previous : try Self.node(level: level, index: i, rows)
         }
-        return completed.map { .insert(Self.nodes, [StoredValue(Int($0.level)), .integer($0.index), .text($0.hash.hex)]) }
+        return completed.dropFirst().map { .insert(Self.nodes, [StoredValue(Int($0.level)), .integer($0.index), .text($0.hash.hex)]) }
     }
 
     public func changes(forFolded session: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {

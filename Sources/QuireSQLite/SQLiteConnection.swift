@@ -159,7 +159,12 @@ struct SQLiteConnection: StorageWriter {
     func checkpoints() throws -> [Checkpoint] { try SQLiteStore.checkpoints(db) }
 
     func merkleNode(level: Int, index: Int64) throws -> Data {
-        try MerkleProjector.node(level: level, index: index, SQLiteRowWriter(db))
+        // Leaves are not stored in merkle_nodes: each is its event's own hash, leaf-hashed.
+        guard level == 0 else { return try MerkleProjector.node(level: level, index: index, SQLiteRowWriter(db)) }
+        guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM events WHERE position = ?", arguments: [index + 1]) else {
+            throw QuireError.notFound("No event at position \(index + 1).")
+        }
+        return MerkleTree.leafHash(hash)
     }
 
     // MARK: - Commands and blobs

@@ -92,8 +92,8 @@ public protocol StorageReader {
     func checkpoints() throws -> [Checkpoint]
 
     // The Merkle tree (MerkleProjector)
-    /// The stored hash of the complete subtree at `level` and `index` (`MerkleTree`); throws when
-    /// it is not stored.
+    /// The hash of the complete subtree at `level` and `index` (`MerkleTree`): at level 0 the leaf
+    /// hash of the event at position `index + 1`, above it as stored; throws when there is none.
     func merkleNode(level: Int, index: Int64) throws -> Data
 
     // The command record
