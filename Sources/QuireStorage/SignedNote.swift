@@ -8,16 +8,22 @@ import QuireCore
 ///
 ///     quire.example/log+9f4a01c2+AbCd…
 public struct VerifierKey: Sendable, Hashable, CustomStringConvertible {
+    /// The signed-note key type: 0x01 for an Ed25519 note signer (a log), 0x04 for an Ed25519
+    /// `cosignature/v1` cosigner (a witness, C2SP tlog-cosignature).
+    public enum Kind: UInt8, Sendable { case signer = 0x01, cosigner = 0x04 }
+
     public let name: String
-    /// The first 4 bytes of `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)`, big-endian: names the key on a
+    public let kind: Kind
+    /// The first 4 bytes of `SHA-256(name ‖ 0x0A ‖ kind ‖ key)`, big-endian: names the key on a
     /// signature line.
     public let keyHash: UInt32
     public let publicKey: Data
 
-    public init(name: String, publicKey: Data) {
+    public init(name: String, publicKey: Data, kind: Kind = .signer) {
         self.name = name
+        self.kind = kind
         self.publicKey = publicKey
-        self.keyHash = Self.keyHash(name: name, publicKey: publicKey)
+        self.keyHash = Self.keyHash(name: name, publicKey: publicKey, kind: kind)
     }
 
     /// Reads the `name+keyhash+base64` form; the key hash must match the name and key.
@@ -26,18 +32,18 @@ public struct VerifierKey: Sendable, Hashable, CustomStringConvertible {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, SignedNote.isValidName(String(parts[0])), parts[1].count == 8,
               let hash = UInt32(parts[1], radix: 16), let raw = Data(base64Encoded: String(parts[2])),
-              raw.count == 33, raw.first == 0x01
+              raw.count == 33, let kind = Kind(rawValue: raw[raw.startIndex])
         else { throw .invalidInput("That is not a verifier key: expected name+keyhash+base64 (an Ed25519 signed-note key).") }
-        self.init(name: String(parts[0]), publicKey: raw.dropFirst())
+        self.init(name: String(parts[0]), publicKey: raw.dropFirst(), kind: kind)
         guard keyHash == hash else { throw .invalidInput("The verifier key's hash does not match its name and key.") }
     }
 
     public var description: String {
-        "\(name)+\(SignedNote.hex8(keyHash))+\((Data([0x01]) + publicKey).base64EncodedString())"
+        "\(name)+\(SignedNote.hex8(keyHash))+\((Data([kind.rawValue]) + publicKey).base64EncodedString())"
     }
 
-    static func keyHash(name: String, publicKey: Data) -> UInt32 {
-        let digest = Array(SHA256.hash(data: Data(name.utf8) + Data([0x0A, 0x01]) + publicKey))
+    static func keyHash(name: String, publicKey: Data, kind: Kind) -> UInt32 {
+        let digest = Array(SHA256.hash(data: Data(name.utf8) + Data([0x0A, kind.rawValue]) + publicKey))
         return digest[0..<4].reduce(0) { $0 << 8 | UInt32($1) }
     }
 
@@ -46,6 +52,20 @@ public struct VerifierKey: Sendable, Hashable, CustomStringConvertible {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
         return key.isValidSignature(signature, for: message)
     }
+
+    /// Whether a signature line's bytes (after the key hash) are this key's over a note's `text`:
+    /// the signature itself for a signer; for a cosigner an 8-byte big-endian POSIX time and the
+    /// signature over `cosignature/v1\ntime <t>\n` and the text.
+    public func verifies(line signature: Data, text: String) -> Bool {
+        switch kind {
+        case .signer:
+            return verifies(signature, over: Data(text.utf8))
+        case .cosigner:
+            guard signature.count == 72 else { return false }
+            let time = signature.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return verifies(signature.dropFirst(8), over: Data(SignedNote.cosignedMessage(text, time: time).utf8))
+        }
+    }
 }
 
 /// An Ed25519 signing key of a signed-note signer, kept in a file of its own, never in the
@@ -53,14 +73,16 @@ public struct VerifierKey: Sendable, Hashable, CustomStringConvertible {
 /// `PRIVATE+KEY+name+keyhash+base64(0x01 ‖ seed)`.
 public struct SigningKey: Sendable {
     public let name: String
+    public let kind: VerifierKey.Kind
     let key: Curve25519.Signing.PrivateKey
 
-    /// A new random key for the signer `name`.
-    public init(generatingFor name: String) throws(QuireError) {
+    /// A new random key for the signer (or, `.cosigner`, the witness) `name`.
+    public init(generatingFor name: String, kind: VerifierKey.Kind = .signer) throws(QuireError) {
         guard SignedNote.isValidName(name) else {
             throw .usage("A key name is one word of printable characters without + (for example quire.example/exams).")
         }
         self.name = name
+        self.kind = kind
         self.key = Curve25519.Signing.PrivateKey()
     }
 
@@ -70,10 +92,11 @@ public struct SigningKey: Sendable {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", SignedNote.isValidName(String(parts[2])),
               let hash = UInt32(parts[3], radix: 16), let raw = Data(base64Encoded: String(parts[4])),
-              raw.count == 33, raw.first == 0x01,
+              raw.count == 33, let kind = VerifierKey.Kind(rawValue: raw[raw.startIndex]),
               let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst())
         else { throw invalid }
         self.name = String(parts[2])
+        self.kind = kind
         self.key = key
         guard verifier.keyHash == hash else { throw invalid }
     }
@@ -87,15 +110,24 @@ public struct SigningKey: Sendable {
     }
 
     public var fileText: String {
-        "PRIVATE+KEY+\(name)+\(SignedNote.hex8(verifier.keyHash))+\((Data([0x01]) + key.rawRepresentation).base64EncodedString())\n"
+        "PRIVATE+KEY+\(name)+\(SignedNote.hex8(verifier.keyHash))+\((Data([kind.rawValue]) + key.rawRepresentation).base64EncodedString())\n"
     }
 
-    public var verifier: VerifierKey { VerifierKey(name: name, publicKey: key.publicKey.rawRepresentation) }
+    public var verifier: VerifierKey { VerifierKey(name: name, publicKey: key.publicKey.rawRepresentation, kind: kind) }
 
-    /// The signature line for `text`.
-    public func sign(_ text: String) throws(QuireError) -> SignedNote.Signature {
+    /// The signature line for a note's `text`: a signer's signature over it, or a cosigner's
+    /// `cosignature/v1` at `time` (POSIX seconds, default now).
+    public func sign(_ text: String, time: UInt64? = nil) throws(QuireError) -> SignedNote.Signature {
         do {
-            return SignedNote.Signature(name: name, keyHash: verifier.keyHash, signature: try key.signature(for: Data(text.utf8)))
+            switch kind {
+            case .signer:
+                return SignedNote.Signature(name: name, keyHash: verifier.keyHash, signature: try key.signature(for: Data(text.utf8)))
+            case .cosigner:
+                let time = time ?? UInt64(Date().timeIntervalSince1970)
+                let signature = try key.signature(for: Data(SignedNote.cosignedMessage(text, time: time).utf8))
+                return SignedNote.Signature(name: name, keyHash: verifier.keyHash,
+                                            signature: withUnsafeBytes(of: time.bigEndian) { Data($0) } + signature)
+            }
         } catch {
             throw .internal("Cannot sign the checkpoint: \(error).")
         }
@@ -152,7 +184,13 @@ public struct SignedNote: Sendable, Equatable {
 
     /// Whether one of the signatures is `key`'s and is valid over the text.
     public func isSigned(by key: VerifierKey) -> Bool {
-        signatures.contains { $0.name == key.name && $0.keyHash == key.keyHash && key.verifies($0.signature, over: Data(text.utf8)) }
+        signatures.contains { $0.name == key.name && $0.keyHash == key.keyHash && key.verifies(line: $0.signature, text: text) }
+    }
+
+    /// What a `cosignature/v1` signs (C2SP tlog-cosignature): a header line, the time line and
+    /// the checkpoint text.
+    static func cosignedMessage(_ text: String, time: UInt64) -> String {
+        "cosignature/v1\ntime \(time)\n" + text
     }
 
     static func isValidName(_ name: String) -> Bool {

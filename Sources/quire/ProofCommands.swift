@@ -33,16 +33,19 @@ struct KeyOptions: ParsableArguments {
 
     /// The key checkpoints are checked with: the verifier key given, else the signing key's public half.
     func verifier() throws(QuireError) -> VerifierKey {
-        if let verifierKey {
-            if FileManager.default.fileExists(atPath: verifierKey) {
-                return try VerifierKey(String(decoding: try Files.read(verifierKey), as: UTF8.self))
-            }
-            return try VerifierKey(verifierKey)
-        }
+        if let verifierKey { return try Self.verifierKey(verifierKey) }
         guard signingKeyPath != nil else {
             throw .usage("Checking a checkpoint needs the log's key: --verifier-key KEY, or --signing-key FILE / QUIRE_SIGNING_KEY.")
         }
         return try signer().verifier
+    }
+
+    /// A verifier key given on the command line, or the file holding it.
+    static func verifierKey(_ text: String) throws(QuireError) -> VerifierKey {
+        if FileManager.default.fileExists(atPath: text) {
+            return try VerifierKey(String(decoding: try Files.read(text), as: UTF8.self))
+        }
+        return try VerifierKey(text)
     }
 
     /// Reads a checkpoint file and checks its signature.
@@ -71,12 +74,13 @@ struct KeyCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("The key file to create (it must not exist).", valueName: "file")) var output: String
         @Option(help: ArgumentHelp("The log's name: the checkpoints' origin line (default quire.local/<random>).", valueName: "name"))
         var name: String?
+        @Flag(help: "A witness's key (cosignature/v1, C2SP tlog-cosignature) instead of a log's.") var witness = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             try QuireCLI.run {
-                let name = name ?? "quire.local/" + UUID().uuidString.prefix(8).lowercased()
-                let key = try SigningKey(generatingFor: name)
+                let name = name ?? "quire.local/" + (witness ? "witness-" : "") + UUID().uuidString.prefix(8).lowercased()
+                let key = try SigningKey(generatingFor: name, kind: witness ? .cosigner : .signer)
                 try KeyFile.create(output, contents: key.fileText)
                 if json {
                     Console.json(["name": name, "file": output, "verifier_key": key.verifier.description])
@@ -181,6 +185,44 @@ struct Prove: ParsableCommand {
     }
 }
 
+/// `quire witness`: a witness's cosignature on a log's checkpoint.
+struct Witness: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cosign a log's checkpoint as a witness (C2SP tlog-cosignature/v1), after proving it extends the last one this witness cosigned.",
+        discussion: """
+            Run it on another machine with a key of its own (quire key generate --witness): then even whoever holds the \
+            log's signing key cannot show two different histories without a witness noticing. The consistency proof comes \
+            from --db; the last cosigned checkpoint is kept under $XDG_STATE_HOME/quire/.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The log's signed checkpoint (from quire checkpoint or GET /v1/checkpoint).") var checkpoint: String
+    @Option(help: ArgumentHelp("The witness's own key file.", valueName: "file")) var key: String
+    @Option(help: ArgumentHelp("The log's verifier key, or a file holding it.", valueName: "key")) var logKey: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the cosigned note here instead of stdout.", valueName: "file")) var output: String?
+
+    func run() throws {
+        try QuireCLI.run {
+            let witness = try SigningKey(contentsOf: key)
+            guard witness.kind == .cosigner else {
+                throw QuireError.usage("\(key) is a log's key, not a witness's: make one with quire key generate --witness.")
+            }
+            let text = String(decoding: try Files.read(checkpoint), as: UTF8.self)
+            let signed = try SignedCheckpoint(text, verifiedBy: try KeyOptions.verifierKey(logKey))
+            try ClientState.check(try options.openService(), against: signed.head, key: witness.verifier)
+            var note = signed.note
+            note.signatures.removeAll { $0.name == witness.name && $0.keyHash == witness.verifier.keyHash }
+            note.signatures.append(try witness.sign(note.text))
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: Data(note.description.utf8)) else {
+                    throw QuireError.invalidInput("Cannot write \(output).")
+                }
+            } else {
+                FileHandle.standardOutput.write(Data(note.description.utf8))
+            }
+        }
+    }
+}
+
 /// `quire consistency`: the proof that one size of the log extends another.
 struct Consistency: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -209,6 +251,27 @@ struct CheckpointVerification: ParsableArguments {
             help: ArgumentHelp("Prove the log is an append-only extension of this signed checkpoint (repeatable).", valueName: "file"))
     var checkpoints: [String] = []
     @OptionGroup var keys: KeyOptions
+    @Option(name: .customLong("witness-key"),
+            help: ArgumentHelp("A witness's verifier key (or a file holding it) whose cosignature each --checkpoint must carry (repeatable).", valueName: "key"))
+    var witnessKeys: [String] = []
+    @Option(help: ArgumentHelp("How many of the --witness-key witnesses must have cosigned each checkpoint (default: all of them).", valueName: "n"))
+    var minWitnesses: Int?
+
+    /// Reads the checkpoints given, each signed by the log and cosigned by enough witnesses.
+    func givenHeads() throws(QuireError) -> [TreeHead] {
+        let witnesses = try witnessKeys.map { text throws(QuireError) in try KeyOptions.verifierKey(text) }
+        let needed = minWitnesses ?? witnesses.count
+        guard needed <= witnesses.count else { throw .usage("--min-witnesses \(needed) needs as many --witness-key options.") }
+        return try checkpoints.map { path throws(QuireError) in
+            let signed = try keys.checkpoint(at: path)
+            let cosigned = witnesses.filter { signed.note.isSigned(by: $0) }.count
+            guard cosigned >= needed else {
+                throw QuireError(.internal, "\(path) carries \(cosigned) of the \(needed) witness cosignatures required: no witness vouches that it saw this log.")
+            }
+            return signed.head
+        }
+    }
+
     @Option(name: .customLong("from-export"),
             help: ArgumentHelp("Check an export file instead of the database: its chain, and its tree against each --checkpoint.", valueName: "file"))
     var fromExport: String?
@@ -217,7 +280,7 @@ struct CheckpointVerification: ParsableArguments {
     func runOffline(json: Bool) throws(QuireError) -> Bool {
         guard let fromExport else { return true }
         guard !checkpoints.isEmpty else { throw .usage("verify --from-export needs at least one --checkpoint FILE to compare with.") }
-        let heads = try checkpoints.map { path throws(QuireError) in try keys.checkpoint(at: path).head }
+        let heads = try givenHeads()
         guard let input = FileHandle(forReadingAtPath: fromExport) else { throw .invalidInput("There is no readable file \(fromExport).") }
         let result = try QuireService.verifyExport(lines: LineReader(input), against: heads)
         if json {
@@ -239,7 +302,7 @@ struct CheckpointVerification: ParsableArguments {
         let wantsState = !keys.noState && (keys.signingKeyPath != nil || keys.verifierKey != nil)
         guard !checkpoints.isEmpty || wantsState else { return (true, []) }
         let key = try keys.verifier()
-        var heads = try checkpoints.map { path throws(QuireError) in try keys.checkpoint(at: path).head }
+        var heads = try givenHeads()
         let kept = wantsState ? ClientState.load(origin: key.name, key: key) : nil
         for head in kept?.heads ?? [] where !heads.contains(head) { heads.append(head) }
         let checks = try service.verify(against: heads)

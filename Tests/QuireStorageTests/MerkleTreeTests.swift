@@ -223,3 +223,26 @@ struct ProofExampleTests {
         #expect(try MerkleTree.consistencyProof(old: 1, new: 2, node).map(\.hex) == consistency.proof)
     }
 }
+
+extension SignedNoteTests {
+    /// A cosignature/v1 line: key type 0x04 in the key hash, an 8-byte time before the signature,
+    /// and a signature over "cosignature/v1", the time line and the checkpoint.
+    @Test func aWitnessCosignatureFollowsTlogCosignature() throws {
+        let log = try SigningKey(generatingFor: "quire.example/exams")
+        let witness = try SigningKey(generatingFor: "witness.example/w1", kind: .cosigner)
+        #expect(witness.verifier.description.split(separator: "+", maxSplits: 2)[2].hasPrefix("B"))  // base64 of 0x04…
+        #expect(try VerifierKey(witness.verifier.description) == witness.verifier)
+        let head = TreeHead(origin: log.name, size: 3, root: MerkleTree.emptyRoot)
+        var note = try head.signed(by: log)
+        note.signatures.append(try witness.sign(note.text, time: 1_679_315_147))
+        let read = try SignedNote(note.description)
+        #expect(read.isSigned(by: log.verifier) && read.isSigned(by: witness.verifier))
+        let line = try #require(read.signatures.last)
+        #expect(line.signature.count == 72 && line.signature.prefix(8) == Data([0, 0, 0, 0, 0x64, 0x18, 0x50, 0xCB]))
+        // The witness's signature is not a plain note signature over the text.
+        let asSigner = VerifierKey(name: witness.name, publicKey: witness.verifier.publicKey)
+        #expect(!read.isSigned(by: asSigner))
+        let other = SignedNote(text: TreeHead(origin: log.name, size: 4, root: MerkleTree.emptyRoot).text, signatures: [line])
+        #expect(!other.isSigned(by: witness.verifier))
+    }
+}

@@ -206,7 +206,12 @@ struct ProofTests {
         // What an auditor kept: the checkpoint of today, and (a client that followed the log) one per size.
         let latest = try log.checkpoint()
         let history = try (1...size).map { try log.checkpoint(size: $0) }
+        #expect(try log.run("checkpoint").status == 0)  // this client keeps it
         let (forged, first) = try Self.rewrite(log, kind)
+
+        // The client's kept state refuses the rewritten log.
+        let kept = try log.run("checkpoint", db: forged)
+        #expect(kept.status == 1 && kept.stderr.contains("not an extension of the one this client saw before"), "\(kind): \(kept)")
 
         // The rewrite is self-consistent: the chain and the projections (the tree among them) verify.
         let plain = try log.run("verify", "--json", "--no-state", db: forged)
@@ -257,5 +262,43 @@ extension ProofTests {
         let named = try log.run(["verify", "--from-export", forged, "--json"] + history.flatMap { ["--checkpoint", $0] })
         let failing = (named.object["checkpoints"] as? [[String: Any]] ?? []).filter { $0["ok"] as? Bool == false }
         #expect(failing.first?["first_difference"] as? Int == first, "\(named)")
+    }
+}
+
+extension ProofTests {
+    /// A witness cosigns what extends what it cosigned before, and refuses a fork even when it is
+    /// signed with the log's own key; verify can require the cosignature.
+    @Test func aWitnessCosignsAnExtensionAndRefusesAFork() throws {
+        let log = try Log()
+        let witnessKey = log.box.directory.appendingPathComponent("witness.key").path
+        let witness = try log.box.ok(["key", "generate", "--witness", "-o", witnessKey, "--name", "witness.test/w1"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let logKey = try log.box.write("log.vkey", log.verifier)
+        let witnessEnv = ["XDG_STATE_HOME": log.box.directory.appendingPathComponent("witness-state").path]
+        func cosign(_ checkpoint: String, db: String? = nil) throws -> QuireRun {
+            try log.box.run(["witness", checkpoint, "--key", witnessKey, "--log-key", logKey] + (db.map { ["--db", $0] } ?? []),
+                            env: witnessEnv)
+        }
+        let first = try cosign(try log.checkpoint())
+        #expect(first.status == 0 && first.stdout.contains("\u{2014} witness.test/w1 "), "\(first)")
+        let cosigned = try log.box.write("cosigned.txt", first.stdout)
+        let ok = try log.run("verify", "--no-state", "--checkpoint", cosigned, "--witness-key", witness)
+        #expect(ok.status == 0, "\(ok)")
+        let bare = try log.run("verify", "--no-state", "--checkpoint", try log.checkpoint(), "--witness-key", witness)
+        #expect(bare.status == 1 && bare.stderr.contains("0 of the 1 witness cosignatures"), "\(bare)")
+        // The kit ignores the witness's line and still checks the log's.
+        let vkey = try log.box.write("log2.vkey", log.verifier + "\n")
+        #expect(try Self.python([Self.kit, "checkpoint", cosigned, vkey]).status == 0)
+
+        try log.box.ok("session", "create", "--file", try log.box.write("p7.json", paperJSON(code: "T/7")), as: Self.a)
+        #expect(try cosign(try log.checkpoint()).status == 0, "an extension is cosigned")
+
+        // The operator rewrites the log and signs the fork with the log's real key.
+        let (forged, _) = try Self.rewrite(log, .actor)
+        let fork = try log.checkpoint(db: forged)
+        let refused = try cosign(fork, db: forged)
+        #expect(refused.status == 1 && refused.stderr.contains("not an extension"), "\(refused)")
+        let wrongKey = try log.box.run(["witness", fork, "--key", log.key, "--log-key", logKey], env: witnessEnv)
+        #expect(wrongKey.status == 64, "\(wrongKey)")
     }
 }
