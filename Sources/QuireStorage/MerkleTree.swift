@@ -179,12 +179,20 @@ public enum MerkleTree {
 }
 
 extension MerkleTree {
-    /// Node readers over leaves held in memory (tests, the export verifier): every complete
-    /// subtree computed from `leafHashes` on demand.
+    /// A node reader over leaves held in memory (`verify --checkpoint`, tests, the export
+    /// verifier): every complete subtree computed from `leafHashes` on demand. Subtrees of 1024
+    /// leaves and more are remembered once computed, so the roots of many sizes of one log cost
+    /// about one pass over it, not one pass each.
     public static func nodes(of leafHashes: [Data]) -> NodeReader {
+        final class Memo { var nodes: [Int64: Data] = [:] }
+        let memo = Memo(), remembered = 10
         func node(_ level: Int, _ index: Int64) -> Data {
             if level == 0 { return leafHashes[Int(index)] }
-            return nodeHash(node(level - 1, index * 2), node(level - 1, index * 2 + 1))
+            let key = index << 6 | Int64(level)
+            if level >= remembered, let known = memo.nodes[key] { return known }
+            let hash = nodeHash(node(level - 1, index * 2), node(level - 1, index * 2 + 1))
+            if level >= remembered { memo.nodes[key] = hash }
+            return hash
         }
         return { level, index in
             precondition((index + 1) << level <= leafHashes.count, "node \(level)/\(index) is not complete")

@@ -14,7 +14,7 @@ extension Benchmarks {
 
         // Append, tree on vs off: the same sessions through the same inline projections, with and
         // without the merkle projector. Durability NORMAL so that fsync does not hide the CPU cost.
-        let appendLog = SyntheticLog.sized(events: min(events, 100_000))
+        let appendLog = SyntheticLog.sized(events: min(events / 10, 100_000))
         let withoutTree = Projections(Projections.core.projectors.filter { $0.name != "merkle" })
         func appendRate(_ projections: Projections, _ label: String) throws -> Double {
             let path = temporaryDirectory("tree-\(label)") + "/q.sqlite"

@@ -146,17 +146,18 @@ struct CheckpointCommand: ParsableCommand {
 struct Prove: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print an event's inclusion proof (RFC 9162) against the current log or a checkpoint, and check it.",
-        discussion: "With --as a system admin the event itself is printed too.")
+        discussion: "The proof is hashes only; --event prints the event too, for a system admin (--as), as export would.")
     @OptionGroup var options: GlobalOptions
     @OptionGroup var keys: KeyOptions
     @Argument(help: "The event's position (1 is the first event).") var position: Int64
     @Option(help: ArgumentHelp("Prove against this signed checkpoint (its size and root).", valueName: "file")) var checkpoint: String?
+    @Flag(help: "Print the event itself too (system admins).") var event = false
 
     func run() throws {
         try QuireCLI.run {
             let service = try options.openService()
             let signed = try checkpoint.map { path throws(QuireError) in try keys.checkpoint(at: path) }
-            let proof = try service.inclusionProof(position: position, size: signed?.head.size, as: options.actorName)
+            let proof = try service.inclusionProof(position: position, size: signed?.head.size, as: event ? options.actorName : .none)
             var view = proof
             let root = signed?.head.root ?? Data(hex: proof.root)!
             let verified = MerkleTree.verifyInclusion(leafHash: Data(hex: proof.leafHash)!, index: proof.leafIndex, size: proof.size,

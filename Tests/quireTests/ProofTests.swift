@@ -111,6 +111,9 @@ struct ProofTests {
 
         let prove = try log.run("prove", "3", "--checkpoint", old)
         #expect(prove.status == 0 && prove.stdout.contains("Verified against the checkpoint"), "\(prove)")
+        #expect(try log.run("prove", "3", "--json").object["event"] == nil, "hashes only unless --event")
+        let withEvent = try log.box.run(["prove", "3", "--event", "--json"], as: Sandbox.ops, env: log.env)
+        #expect((withEvent.object["event"] as? [String: Any])?["position"] as? Int == 3, "\(withEvent)")
 
         // The kit: signature, inclusion against the old checkpoint, consistency old → new, root from the file.
         let vkey = try log.box.write("log.vkey", log.verifier + "\n")
