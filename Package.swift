@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The pages `quire serve` renders: Mustache templates compiled into the binary.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         // The live HTTP tests' client.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
@@ -74,11 +76,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +126,7 @@ let package = Package(
         // What only the SQLite backend has: query plans, existing files from earlier versions.
         .testTarget(
             name: "QuireSQLiteTests",
-            dependencies: ["QuireCore", "QuireStorage", "QuireSQLite", "QuireService"],
+            dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -44,8 +44,9 @@ public struct RegisterUser: Equatable, Sendable {
     public var role: Role
     /// Keeps the id the web app already uses (its tokens' `sub`); quire generates one otherwise.
     public var id: UserID?
+    /// `email` is kept as `Email.normalized` writes it, so every lookup and the decider agree on it.
     public init(email: String, role: Role, id: UserID? = nil) {
-        self.email = email
+        self.email = Email.normalized(email)
         self.role = role
         self.id = id
     }
@@ -162,5 +163,18 @@ public struct LegacyRow: Equatable, Sendable {
         self.updatedAt = updatedAt
         self.lastAccessedAt = lastAccessedAt
         self.metadata = metadata
+    }
+}
+
+extension Command {
+    /// The session version the client said it saw (`--expect-version`, `If-Match`), if any: a
+    /// content version, which reading the session does not move.
+    public var expectedVersion: Int? {
+        switch self {
+        case .updateSession(let c): c.expectedVersion
+        case .completeSession(let c): c.expectedVersion
+        case .deleteSession(let c): c.expectedVersion
+        case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession: nil
+        }
     }
 }

@@ -24,6 +24,9 @@ public struct Facts: Equatable, Sendable {
     public var similar: [SessionState]
     /// Active system admins, so the last one cannot be demoted or deactivated.
     public var activeSystemAdmins: Int
+    /// For a command whose expected version is no longer the session's: who made the last change
+    /// (an email, or `system`), so the conflict can say so.
+    public var lastChangedBy: String?
 
     public init(actor: ActorFacts, session: SessionState? = nil, targetUser: UserState? = nil,
                 userWithID: UserState? = nil, duplicates: [SessionState] = [], similar: [SessionState] = [],
@@ -135,8 +138,22 @@ public enum Decider {
         }
     }
 
-    private static func roleMessage(_ what: String) -> String {
-        "Only a system admin may use \(what)."
+    /// The refusal in the user's words: what they tried, and the CLI command (and route) for it,
+    /// not the internal command name that `access.denied` records.
+    static func roleMessage(_ what: String) -> String {
+        let doing: String
+        switch what {
+        case "user.register": doing = "add users (quire user add)"
+        case "user.change_role": doing = "change a user's role (quire user role)"
+        case "user.deactivate": doing = "deactivate users (quire user deactivate)"
+        case "user.list": doing = "list users (quire user list)"
+        case "legacy.import", "legacy import": doing = "import the old table's sessions (quire legacy import)"
+        case "monitor": doing = "watch every active session (quire monitor, GET /v1/monitor)"
+        case "audit": doing = "read other users' audit trail (quire audit, GET /v1/audit)"
+        case "export": doing = "export the whole log (quire export)"
+        default: doing = "use \(what)"
+        }
+        return "Only a system admin may \(doing)."
     }
 
     private static func requireSystemAdmin(_ command: String, target: String, _ facts: Facts) throws(QuireError) -> (UserState?, Decision?) {
@@ -175,9 +192,9 @@ public enum Decider {
         return .accepted([.userRegistered(event)], warnings: [])
     }
 
-    /// Lowercased and trimmed; must look like `someone@somewhere`.
+    /// `Email.normalized`, and it must look like `someone@somewhere`.
     public static func normalizedEmail(_ raw: String) throws(QuireError) -> String {
-        let email = raw.trimmingWhitespace().lowercased()
+        let email = Email.normalized(raw)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, email.utf8.count <= 254,
               !email.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "," || $0 == ";" })
@@ -274,10 +291,16 @@ public enum Decider {
         return .reached(actor, session)
     }
 
-    private static func checkVersion(_ expected: Int?, _ session: SessionState) throws(QuireError) {
-        if let expected, expected != session.version {
-            throw .conflict(stream: session.id.stream, expected: expected, actual: session.version)
-        }
+    /// The client's copy must be the session's current content (`contentVersion`, which reading
+    /// does not move).
+    private static func checkVersion(_ expected: Int?, _ session: SessionState, _ facts: Facts) throws(QuireError) {
+        guard let expected, expected != session.contentVersion else { return }
+        let who = facts.lastChangedBy.map { " by \($0)" } ?? ""
+        var error = QuireError(.conflict, "Session \(session.id) (\"\(session.name)\") was changed\(who) at \(session.updatedAt) since your version \(expected); it is at version \(session.contentVersion) now. Reload it and try again.")
+        error.expectedVersion = expected
+        error.actualVersion = session.contentVersion
+        error.staleCopy = true
+        throw error
     }
 
     private static func requireInProgress(_ session: SessionState, doing: String) throws(QuireError) {
@@ -311,7 +334,7 @@ public enum Decider {
         switch try reach(c.sessionID, command: "session.update", legacyAllowed: false, facts) {
         case .refused(let decision): return decision
         case .reached(_, let session):
-            try checkVersion(c.expectedVersion, session)
+            try checkVersion(c.expectedVersion, session, facts)
             try requireInProgress(session, doing: "updated")
             if let imported = c.questionsImported, imported > session.questionCount {
                 throw .invalidInput("questions_imported must be between 0 and \(session.questionCount) for this paper, not \(imported).")
@@ -329,7 +352,7 @@ public enum Decider {
         switch try reach(c.sessionID, command: "session.complete", legacyAllowed: false, facts) {
         case .refused(let decision): return decision
         case .reached(_, let session):
-            try checkVersion(c.expectedVersion, session)
+            try checkVersion(c.expectedVersion, session, facts)
             try requireInProgress(session, doing: "completed")
             let imported = c.questionsImported ?? session.questionsImported
             guard imported <= session.questionCount else {
@@ -344,13 +367,13 @@ public enum Decider {
         switch try reach(c.sessionID, command: "session.delete", legacyAllowed: true, facts) {
         case .refused(let decision): return decision
         case .reached(_, let session):
-            try checkVersion(c.expectedVersion, session)
+            try checkVersion(c.expectedVersion, session, facts)
             return .accepted([.sessionDeleted(SessionDeleted(sessionID: c.sessionID, reason: reason))], warnings: [])
         }
     }
 
     private static func importLegacy(_ row: LegacyRow, _ facts: Facts) throws(QuireError) -> Decision {
-        if case .system = facts.actor { throw .forbidden(roleMessage("legacy import")) }
+        if case .system = facts.actor { throw .forbidden(roleMessage("legacy.import")) }
         if let denial = try requireSystemAdmin("legacy.import", target: "legacy", facts).1 { return denial }
         guard Identifier.isAcceptable(row.id.rawValue) else {
             throw .invalidInput("'\(row.id)' is not a usable session id.")

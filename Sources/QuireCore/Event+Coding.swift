@@ -42,6 +42,9 @@ extension Event {
         guard schema == 1 else {
             throw .invalidInput("Event type \(type) has no schema version \(schema) in this version of quire.")
         }
+        guard !JSONValue.nestsTooDeep(payload) else {
+            throw .invalidInput("The \(type) payload does not fit schema \(schema) (\(JSONValue.tooDeepReason)).")
+        }
         let decoder = EventCoding.decoder
         do {
             switch type {

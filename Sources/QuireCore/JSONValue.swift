@@ -47,6 +47,7 @@ public enum JSONValue: Hashable, Sendable {
         if let value = data.withUnsafeBytes({ StrictJSONReader.document($0.bindMemory(to: UInt8.self)) }) {
             return value
         }
+        if nestsTooDeep(data) { throw .invalidInput("\(what) is not valid JSON (\(tooDeepReason)).") }
         do {
             return try EventCoding.decoder.decode(JSONValue.self, from: data)
         } catch let error as DecodingError {

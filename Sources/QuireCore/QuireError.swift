@@ -34,6 +34,10 @@ public struct QuireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// For `.conflict`: the version the command decided on, and the stream's version now.
     public var expectedVersion: Int?
     public var actualVersion: Int?
+    /// For `.conflict`: the client's copy is stale (its expected version is not the session's
+    /// content version), as opposed to another writer having moved the stream while this command
+    /// was being decided, which quire retries by itself.
+    public var staleCopy = false
     /// For `.duplicate`: the actor's session that already holds the file.
     public var existingSession: SessionID?
 
@@ -70,7 +74,9 @@ public struct QuireError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public static func conflict(stream: String, expected: Int, actual: Int) -> QuireError {
-        var error = QuireError(.conflict, "\(stream) is at version \(actual), not \(expected): someone else changed it first; reload and retry.")
+        let what = stream.hasPrefix(SessionKind.streamPrefix) ? "Session \(stream.dropFirst(SessionKind.streamPrefix.count))"
+            : stream.hasPrefix(UserKind.streamPrefix) ? "User \(stream.dropFirst(UserKind.streamPrefix.count))" : "The log"
+        var error = QuireError(.conflict, "\(what) was changed by another writer while this command was being decided; it is safe to retry.")
         error.expectedVersion = expected
         error.actualVersion = actual
         return error

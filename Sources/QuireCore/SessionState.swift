@@ -13,8 +13,13 @@ public struct SessionState: Equatable, Sendable, Codable {
     public var progress: Int
     public var questionsImported: Int
     public var metadata: [String: JSONValue]
-    /// The session stream's version: the number of events in it.
+    /// The session stream's version: the number of events in it. The store's append check;
+    /// every access moves it.
     public var version: Int
+    /// The version a client compares (`ETag`, `If-Match`, `--expect-version`): 1 at creation, and
+    /// one more for each change of the session's content (updated, completed, deleted). Reading a
+    /// session (`session.accessed`) never moves it, so nobody's copy goes stale by being looked at.
+    public var contentVersion: Int
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     public var lastAccessedAt: Timestamp
@@ -22,7 +27,7 @@ public struct SessionState: Equatable, Sendable, Codable {
     public init(id: SessionID, ownerID: UserID?, name: String, fileName: String, jsonHash: String?, questionCount: Int,
                 paper: [String: JSONValue], blob: String?, status: SessionStatus, step: ImportStep, progress: Int,
                 questionsImported: Int, metadata: [String: JSONValue], version: Int, createdAt: Timestamp,
-                updatedAt: Timestamp, lastAccessedAt: Timestamp) {
+                updatedAt: Timestamp, lastAccessedAt: Timestamp, contentVersion: Int = 1) {
         self.id = id
         self.ownerID = ownerID
         self.name = name
@@ -37,6 +42,7 @@ public struct SessionState: Equatable, Sendable, Codable {
         self.questionsImported = questionsImported
         self.metadata = metadata
         self.version = version
+        self.contentVersion = contentVersion
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.lastAccessedAt = lastAccessedAt
@@ -49,7 +55,7 @@ public struct SessionState: Equatable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, ownerID = "owner_id", name, fileName = "file_name", jsonHash = "json_hash"
         case questionCount = "question_count", paper, blob, status, step, progress
-        case questionsImported = "questions_imported", metadata, version
+        case questionsImported = "questions_imported", metadata, version, contentVersion = "content_version"
         case createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at"
     }
 
@@ -83,6 +89,7 @@ public struct SessionState: Equatable, Sendable, Codable {
         case .sessionUpdated(let e):
             guard var s = state else { return nil }
             s.version = version
+            s.contentVersion += 1
             if let step = e.step { s.step = step }
             if let progress = e.progress { s.progress = progress }
             if let imported = e.questionsImported { s.questionsImported = imported }
@@ -97,6 +104,7 @@ public struct SessionState: Equatable, Sendable, Codable {
         case .sessionCompleted(let e):
             guard var s = state else { return nil }
             s.version = version
+            s.contentVersion += 1
             s.status = .completed
             s.questionsImported = e.questionsImported
             s.progress = 100
@@ -106,6 +114,7 @@ public struct SessionState: Equatable, Sendable, Codable {
         case .sessionDeleted:
             guard var s = state else { return nil }
             s.version = version
+            s.contentVersion += 1
             s.status = .deleted
             s.updatedAt = time
             return s

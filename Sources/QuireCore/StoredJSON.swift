@@ -4,12 +4,16 @@ extension JSONValue {
     /// Reads JSON that quire wrote itself — stored payloads, projection columns — several times
     /// faster than `JSONDecoder`, which learns a value's kind only by failing to decode it as
     /// each other kind. Text this strict reader does not accept (anything not RFC 8259 JSON, a
-    /// repeated key) goes to `JSONDecoder` after all, so the result is always what it would give.
+    /// repeated key) goes to `JSONDecoder` after all, so the result is always what it would give —
+    /// with one exception, found by the fuzzer (`fuzz/JSONTarget.swift`): `JSONDecoder` (Swift 6.3.1,
+    /// Linux) refuses valid numbers such as `0e8` and `-0E5` (a zero with an unsigned one-digit
+    /// exponent), which RFC 8259, JavaScript's `JSON.parse` and this reader read as 0.
     public init(stored text: String) throws {
         var text = text
         if let parsed = text.withUTF8(StrictJSONReader.document) {
             self = parsed
         } else {
+            guard !JSONValue.nestsTooDeep(text.utf8) else { throw QuireError.invalidInput("Stored JSON is not valid (\(JSONValue.tooDeepReason)).") }
             self = try EventCoding.decoder.decode(JSONValue.self, from: Data(text.utf8))
         }
     }
@@ -67,7 +71,7 @@ struct StrictJSONReader {
     private mutating func object() -> JSONValue? {
         depth += 1
         defer { depth -= 1 }
-        guard depth < 512 else { return nil }
+        guard depth <= JSONValue.maximumDepth else { return nil }
         i += 1
         var fields: [String: JSONValue] = [:]
         skipSpace()
@@ -94,7 +98,7 @@ struct StrictJSONReader {
     private mutating func array() -> JSONValue? {
         depth += 1
         defer { depth -= 1 }
-        guard depth < 512 else { return nil }
+        guard depth <= JSONValue.maximumDepth else { return nil }
         i += 1
         var items: [JSONValue] = []
         skipSpace()
@@ -204,12 +208,16 @@ struct StrictJSONReader {
             i += 1
             guard digits(&i, bytes) > 0 else { return nil }
         }
+        let mantissaEnd = i
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             i += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard digits(&i, bytes) > 0 else { return nil }
         }
         guard let n = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)), n.isFinite else { return nil }
+        // A number too small for a Double (1e-400) is refused by JSONDecoder as it refuses 1e400;
+        // reading it as 0 here would accept what the fallback refuses (found by tools/fuzz).
+        if n == 0, bytes[start..<mantissaEnd].contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) { return nil }
         return .number(n)
     }
 }

@@ -116,15 +116,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return ms
     }
 
-    /// An RFC 3339 time, or a duration before `now`: `30s`, `30m`, `24h`, `7d`, `2w` — what
+    /// An RFC 3339 time, or a `TimeSpan` before `now`: `30s`, `30m`, `24h`, `7d`, `2w` — what
     /// `audit --since` and the HTTP `since` parameter take.
     public static func parse(_ raw: String, before now: Timestamp) -> Timestamp? {
         if let t = Timestamp(rfc3339: raw) { return t }
-        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
-        if let unit = raw.last, let scale = units[unit], let n = Int64(raw.dropLast()), n >= 0, n < 1_000_000 {
-            return now.adding(milliseconds: -n * scale)
-        }
-        return nil
+        return TimeSpan(raw).map { now.adding(milliseconds: -$0.milliseconds) }
     }
 
     public init(from decoder: any Decoder) throws {

@@ -7,7 +7,8 @@ import QuireStorage
 public struct SessionViewsProjector: Projector {
     public init() {}
     public let name = "session_views"
-    public let codeVersion = 1
+    /// 2: `content_version`, the version clients compare, which reading does not move.
+    public let codeVersion = 2
     public var tables: [TableSchema] { [Self.views] }
 
     public static let views = TableSchema("session_views", columns: [
@@ -15,7 +16,7 @@ public struct SessionViewsProjector: Projector {
         .init("json_hash", .text, nullable: true), .init("question_count", .integer), .init("paper", .text),
         .init("paper_code", .text, nullable: true), .init("blob", .text, nullable: true), .init("status", .text),
         .init("step", .text), .init("progress", .integer), .init("questions_imported", .integer), .init("metadata", .text),
-        .init("version", .integer), .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text),
+        .init("version", .integer), .init("content_version", .integer), .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text),
     ], primaryKey: ["session_id"], indexes: [
         // session list / resume: one user's sessions by status and recency.
         .init("session_views_by_owner", on: ["owner_id", "status", "last_accessed_at"]),
@@ -39,16 +40,19 @@ public struct SessionViewsProjector: Projector {
             if let progress = e.progress { set.append(("progress", StoredValue(progress))) }
             if let imported = e.questionsImported { set.append(("questions_imported", StoredValue(imported))) }
             set += [("version", version), ("updated_at", at), ("last_accessed_at", at)]
-            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: set)]
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            return [.update(Self.views, key: key, set: set), .increment(Self.views, key: key, column: "content_version")]
         case .sessionCompleted(let e):
-            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: [
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            return [.update(Self.views, key: key, set: [
                 ("status", .text(SessionStatus.completed.rawValue)), ("questions_imported", StoredValue(e.questionsImported)),
                 ("progress", .integer(100)), ("version", version), ("updated_at", at), ("last_accessed_at", at),
-            ])]
+            ]), .increment(Self.views, key: key, column: "content_version")]
         case .sessionDeleted(let e):
-            return [.update(Self.views, key: [.text(e.sessionID.rawValue)], set: [
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            return [.update(Self.views, key: key, set: [
                 ("status", .text(SessionStatus.deleted.rawValue)), ("version", version), ("updated_at", at),
-            ])]
+            ]), .increment(Self.views, key: key, column: "content_version")]
         case .sessionCreated, .sessionUpdated:
             // Creation and metadata merges go through the fold itself.
             guard let id = event.sessionID else { return [] }
@@ -71,7 +75,7 @@ public struct SessionViewsProjector: Projector {
             StoredValue(s.questionCount), .text(JSONValue.object(s.paper).canonical), StoredValue(s.paperCode),
             StoredValue(s.blob), .text(s.status.rawValue), .text(s.step.rawValue), StoredValue(s.progress),
             StoredValue(s.questionsImported), .text(JSONValue.object(s.metadata).canonical), StoredValue(s.version),
-            .text(s.createdAt.description), .text(s.updatedAt.description), .text(s.lastAccessedAt.description),
+            StoredValue(s.contentVersion), .text(s.createdAt.description), .text(s.updatedAt.description), .text(s.lastAccessedAt.description),
         ]
     }
 
@@ -89,8 +93,8 @@ public struct SessionViewsProjector: Projector {
             paper: decodeObject(row[6]), blob: row[8].text,
             status: SessionStatus(rawValue: row[9].text ?? "") ?? .inProgress, step: ImportStep(rawValue: row[10].text ?? "") ?? .upload,
             progress: row[11].int, questionsImported: row[12].int, metadata: decodeObject(row[13]),
-            version: row[14].int, createdAt: Timestamp(rfc3339: row[15].text ?? "") ?? epoch,
-            updatedAt: Timestamp(rfc3339: row[16].text ?? "") ?? epoch,
-            lastAccessedAt: Timestamp(rfc3339: row[17].text ?? "") ?? epoch)
+            version: row[14].int, createdAt: Timestamp(rfc3339: row[16].text ?? "") ?? epoch,
+            updatedAt: Timestamp(rfc3339: row[17].text ?? "") ?? epoch,
+            lastAccessedAt: Timestamp(rfc3339: row[18].text ?? "") ?? epoch, contentVersion: row[15].int)
     }
 }

@@ -19,6 +19,8 @@ struct SQLiteConnection: StorageWriter {
 
     func tip() throws -> LogTip { try SQLiteLog.tip(db) }
 
+    func lastRecordedAt() throws -> Timestamp? { try SQLiteLog.lastRecordedAt(db).flatMap { Timestamp(rfc3339: $0) } }
+
     func events(after position: Int64, limit: Int) throws -> [RecordedEvent] {
         try SQLiteLog.read(after: position, limit: limit, db)
     }
@@ -198,6 +200,10 @@ struct SQLiteConnection: StorageWriter {
     }
 
     func insertVerbatim(_ event: RecordedEvent) throws { try SQLiteLog.insert(event, db) }
+
+    func enforceTimeOrder(from position: Int64) throws {
+        try db.execute(sql: "UPDATE time_order SET since_position = ?", arguments: [position])
+    }
 
     func rebuildProjections(progress: StorageProgress?) throws {
         try SQLiteStore.rebuild(projections, within: db, progress: progress)

@@ -12,6 +12,11 @@ enum SQLiteLog {
         return LogTip(position: row[0], hash: row[1])
     }
 
+    /// The stored `recorded_at` of the last event.
+    static func lastRecordedAt(_ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"))
+    }
+
     /// The stream's current version: 0 when it has no events.
     static func version(of stream: String, _ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?"), arguments: [stream]) ?? 0
@@ -39,6 +44,10 @@ enum SQLiteLog {
         }
         var tip = try tip(db)
         let recordedAt = envelope.recordedAt.description
+        // Times never go back in position order (the trigger says so too, for anyone else).
+        if let last = try lastRecordedAt(db), recordedAt < last {
+            throw QuireError.internal("An event recorded at \(recordedAt) cannot follow position \(tip.position), recorded at \(last): recorded_at never decreases in position order.")
+        }
         let actor = envelope.actor.description
         var appended: [RecordedEvent] = []
         appended.reserveCapacity(events.count)
@@ -117,8 +126,10 @@ enum SQLiteLog {
 
     /// The position of the last event recorded at or before `time`.
     static func position(atOrBefore time: Timestamp, _ db: Database) throws -> Int64 {
-        // recorded_at is not indexed and not guaranteed monotonic across writers' clocks, so
-        // take the last position whose time is not after `time`.
+        // The last position whose time is not after `time`. Since the time-order rule, that is
+        // exactly the log's prefix up to `time`; in a log written before it (positions below
+        // `time_order.since_position`), that prefix can hold an event stamped a few milliseconds
+        // after `time` by a writer whose clock ran ahead.
         try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events WHERE recorded_at <= ?", arguments: [time.description]) ?? 0
     }
 

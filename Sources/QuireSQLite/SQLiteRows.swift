@@ -107,6 +107,11 @@ final class SQLiteRowWriter: RowWriter {
                 "UPDATE \(table.name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE \(SQLiteTables.keyCondition(table))"
             }
             try statement.execute(arguments: SQLiteTables.arguments(set.map(\.value) + key))
+        case .increment(let table, let key, let column):
+            let statement = try statement("INCREMENT " + table.name + " " + column) {
+                "UPDATE \(table.name) SET \(column) = \(column) + 1 WHERE \(SQLiteTables.keyCondition(table))"
+            }
+            try statement.execute(arguments: SQLiteTables.arguments(key))
         case .delete(let table, let column, let value):
             let statement = try statement("DELETE " + table.name + " " + column) {
                 "DELETE FROM \(table.name) WHERE \(column) = ?"

@@ -76,6 +76,24 @@ enum Schema {
             try db.execute(sql: "CREATE INDEX events_by_time ON events(recorded_at)")
         }
 
+        migrator.registerMigration("3-time-order") { db in
+            // recorded_at never decreases in position order from `since_position` on: taken inside
+            // the write transaction, never earlier than the previous event's. Logs written before
+            // this rule keep their events as they are (the chain covers them); the rule holds for
+            // every event appended after the upgrade. `import` moves `since_position` past the
+            // last pair of an older log that breaks it.
+            try db.execute(sql: """
+                CREATE TABLE time_order(since_position INTEGER NOT NULL);
+                INSERT INTO time_order(since_position) SELECT COALESCE(MAX(position), 0) + 1 FROM events;
+                CREATE TRIGGER time_order_single_row BEFORE INSERT ON time_order
+                BEGIN SELECT RAISE(ABORT, 'quire: time_order holds one row'); END;
+                CREATE TRIGGER events_time_order BEFORE INSERT ON events
+                WHEN NEW.position >= (SELECT since_position FROM time_order)
+                  AND NEW.recorded_at < (SELECT recorded_at FROM events WHERE position = NEW.position - 1)
+                BEGIN SELECT RAISE(ABORT, 'quire: recorded_at must not be earlier than the previous event''s'); END;
+                """)
+        }
+
         try writer.write { db in
             if try migrator.hasBeenSuperseded(db) {
                 throw QuireError.internal("This database was written by a newer version of quire; upgrade quire to open it.")

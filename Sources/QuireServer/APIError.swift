@@ -17,6 +17,11 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     var actualVersion: Int?
     var existingSession: String?
     var headers: HTTPFields = [:]
+    /// A request body left unread (refused from its Content-Length): read and dropped, up to a
+    /// bound, after the answer is sent, so that a client still sending it gets to read the answer.
+    var drain: RequestBody?
+    /// Close the connection after the answer: the client sent more than anyone should read.
+    var closeConnection = false
 
     public init(status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
@@ -65,6 +70,13 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
                  message: "The request body is over the \(limit)-byte limit.")
     }
 
+    static func timedOut(_ timeout: Duration) -> APIError {
+        var error = APIError(status: .requestTimeout, code: "timeout",
+                             message: "The request body took longer than \(timeout) to arrive.")
+        error.closeConnection = true
+        return error
+    }
+
     public var description: String { "\(status.code) \(code): \(message)" }
 
     struct Body: Encodable {
@@ -86,6 +98,28 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         var response = JSONResponse.make(status, Body(error: .init(code: code, message: message, expectedVersion: expectedVersion,
                                                                    actualVersion: actualVersion, existingSession: existingSession)))
         response.headers.append(contentsOf: headers)
+        guard drain != nil || closeConnection else { return response }
+        response.headers[.connection] = "close"
+        let json = JSONResponse.encode(Body(error: .init(code: code, message: message)))
+        response.headers[.contentLength] = String(json.count)
+        let drain = drain, close = closeConnection
+        response.body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(bytes: json))
+            try await writer.finish(nil)
+            var dropped = 0
+            if let drain {
+                for try await chunk in drain {
+                    dropped += chunk.readableBytes
+                    if dropped > Request.drainLimit { break }
+                }
+            }
+            if close || dropped > Request.drainLimit {
+                // Let the answer leave before the connection goes: ending the response with an
+                // error is how a route closes its connection.
+                try await Task.sleep(for: .milliseconds(100))
+                throw ConnectionClosed()
+            }
+        }
         return response
     }
 }
@@ -119,10 +153,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Thrown after an answer is sent to make the server close the connection.
+struct ConnectionClosed: Error {}
+
 /// JSON bodies, encoded the way the CLI's `--json` encodes them (sorted keys, snake_case names).
 enum JSONResponse {
+    static func encode(_ value: some Encodable) -> Data {
+        (try? EventCoding.compact.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)
+    }
+
     static func make(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
-        let data = (try? EventCoding.compact.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)
+        let data = encode(value)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

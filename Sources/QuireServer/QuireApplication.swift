@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import Mustache
+import NIOCore
 import QuireCore
 import QuireService
 import ServiceLifecycle
@@ -15,24 +17,48 @@ import ServiceLifecycle
 public func buildApplication(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
     -> some ApplicationProtocol
 {
+    let router = try await buildRouter(service: service, configuration: configuration)
+    var logger = Logger(label: "quire.server")
+    logger.logLevel = configuration.logLevel
+    // A connection that sends no request part for this long is closed: a head trickled in a byte
+    // a second never completes, and a body that stops arriving never ends (a trickling body is
+    // cut off by its own deadline in `collectBody`). Open event streams are answers, not reads.
+    let idle = TimeAmount.nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
+                                      + configuration.readTimeout.components.attoseconds / 1_000_000_000)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: idle)),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "quire"),
+        logger: logger)
+}
+
+/// The router `buildApplication` serves: every route and middleware. Its `routes` are what
+/// `openapi.json` is checked against.
+public func buildRouter(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
+    -> Router<QuireRequestContext>
+{
+    try configuration.validate()
     let tokens = try await TokenAuthority(secret: configuration.jwtSecret)
+    let pages: MustacheLibrary
+    do {
+        pages = try Routes.pageLibrary()
+    } catch {
+        throw .internal("A page template does not parse: \(error).")
+    }
     let metrics = ServerMetrics()
     let feed = EventFeed()
     let writer = CommandWriter(service: service, groupCommit: configuration.groupCommit, maxBatch: configuration.maxBatch,
                                metrics: metrics, feed: feed)
-    let routes = Routes(service: service, writer: writer, feed: feed, metrics: metrics, configuration: configuration)
+    let routes = Routes(service: service, writer: writer, feed: feed, metrics: metrics, configuration: configuration,
+                        tokens: tokens, pages: pages, streams: StreamLimiter(limit: configuration.maxStreamsPerUser))
 
     let router = Router(context: QuireRequestContext.self)
+    // Outermost, so that errors (already turned into bodies below it) carry CORS headers too.
+    router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins, routes: Routes.api))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     routes.register(on: router, auth: AuthMiddleware(tokens: tokens, service: service))
-
-    var logger = Logger(label: "quire.server")
-    logger.logLevel = configuration.logLevel
-    return Application(
-        router: router,
-        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "quire"),
-        logger: logger)
+    return router
 }
 
 /// Runs the HTTP service until SIGINT or SIGTERM, then lets open requests finish (event streams end).

@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 import QuireStorage
+import QuireCore
 
 /// How `quire serve` (and a test) runs the HTTP service.
 public struct QuireServerConfiguration: Sendable {
@@ -21,12 +23,22 @@ public struct QuireServerConfiguration: Sendable {
     /// client that went away.
     public var streamHeartbeat: Duration
     public var logLevel: Logger.Level
+    /// Origins whose pages may call `/v1` from a browser (`--cors-origin`); none by default.
+    public var corsOrigins: [String]
+    /// One-click sign-in buttons on the sign-in page (`serve --demo` only).
+    public var demoSignIns: [DemoSignIn]
+    /// The most server-sent-event streams one user may hold open at once.
+    public var maxStreamsPerUser: Int
+    /// How long a client may take to send a request's head, and may pause while sending its body,
+    /// before the connection is closed (a client trickling bytes cannot hold it forever).
+    public var readTimeout: Duration
     /// The key `GET /v1/checkpoint` signs with; none means the server serves proofs but no checkpoint.
     public var signingKey: SigningKey?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, jwtSecret: String, groupCommit: Bool = true, maxBatch: Int = 256,
                 streamPollInterval: Duration = .seconds(1), streamHeartbeat: Duration = .seconds(15), logLevel: Logger.Level = .info,
-                signingKey: SigningKey? = nil) {
+                corsOrigins: [String] = [], demoSignIns: [DemoSignIn] = [], maxStreamsPerUser: Int = 8,
+                readTimeout: Duration = .seconds(30), signingKey: SigningKey? = nil) {
         self.signingKey = signingKey
         self.host = host
         self.port = port
@@ -36,5 +48,40 @@ public struct QuireServerConfiguration: Sendable {
         self.streamPollInterval = streamPollInterval
         self.streamHeartbeat = streamHeartbeat
         self.logLevel = logLevel
+        self.corsOrigins = corsOrigins
+        self.demoSignIns = demoSignIns
+        self.maxStreamsPerUser = maxStreamsPerUser
+        self.readTimeout = readTimeout
+    }
+
+    /// Refuses a configuration the server could not run with, in one sentence, before anything
+    /// listens: a short secret, a port out of range, a bad origin or limit.
+    public func validate() throws(QuireError) {
+        guard jwtSecret.utf8.count >= TokenAuthority.minimumSecretBytes else {
+            throw .usage("QUIRE_JWT_SECRET must be at least \(TokenAuthority.minimumSecretBytes) bytes (e.g. openssl rand -hex 32).")
+        }
+        guard (0...65535).contains(port) else { throw .usage("--port must be from 0 to 65535, not \(port).") }
+        guard !host.isEmpty else { throw .usage("--host must name an address to listen on.") }
+        for origin in corsOrigins {
+            guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+                  url.path.isEmpty || url.path == "/", url.query == nil else {
+                throw .usage("--cors-origin takes an origin such as https://app.school.example (scheme, host and port only), not '\(origin)'.")
+            }
+        }
+        guard maxStreamsPerUser >= 1 else { throw .usage("The limit of event streams per user must be at least 1.") }
+        guard readTimeout > .zero else { throw .usage("The read timeout must be positive.") }
+    }
+}
+
+/// A demo user the sign-in page offers as a button: their email, role and a token for them.
+public struct DemoSignIn: Sendable {
+    public var email: String
+    public var role: String
+    public var token: String
+
+    public init(email: String, role: String, token: String) {
+        self.email = email
+        self.role = role
+        self.token = token
     }
 }

@@ -8,22 +8,47 @@ extension Request {
     /// The body, refused with 413 as soon as it is known to be over `limit`: from its
     /// Content-Length before reading anything, else once the bytes read pass the limit. Never
     /// holds more than `limit` bytes.
-    func collectBody(limit: Int) async throws -> Data {
+    ///
+    /// A refused body is not left unread: a client that sends its whole body before reading the
+    /// answer (Python's urllib, with `Connection: close`) would block on a full socket forever.
+    /// Up to `drainLimit` more bytes are read and dropped (after the 413 is sent, when the length
+    /// was declared), and past that the connection is closed. A body that trickles in (a byte a
+    /// second) is cut off with a 408 once reading it has taken longer than `timeout`; a client
+    /// that stops sending altogether is closed by the server's idle timeout.
+    func collectBody(limit: Int, timeout: Duration = .seconds(30)) async throws -> Data {
         if let declared = headers[.contentLength], let length = Int(declared), length > limit {
-            throw APIError.tooLarge(limit)
+            var error = APIError.tooLarge(limit)
+            error.drain = body
+            throw error
         }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
         var buffer = ByteBuffer()
+        var dropped = 0
         for try await chunk in body {
-            guard buffer.readableBytes + chunk.readableBytes <= limit else { throw APIError.tooLarge(limit) }
+            guard clock.now < deadline else { throw APIError.timedOut(timeout) }
+            if dropped > 0 || buffer.readableBytes + chunk.readableBytes > limit {
+                dropped += chunk.readableBytes
+                if dropped > Self.drainLimit {
+                    var error = APIError.tooLarge(limit)
+                    error.closeConnection = true
+                    throw error
+                }
+                continue
+            }
             var chunk = chunk
             buffer.writeBuffer(&chunk)
         }
+        guard dropped == 0 else { throw APIError.tooLarge(limit) }
         return Data(buffer.readableBytesView)
     }
 
+    /// How much of a refused body is read and dropped before the connection is closed instead.
+    static let drainLimit = 32 << 20
+
     /// The body as a JSON value: 400 naming the problem when it is not JSON.
-    func jsonBody(limit: Int, what: String) async throws -> JSONValue? {
-        let data = try await collectBody(limit: limit)
+    func jsonBody(limit: Int, what: String, timeout: Duration = .seconds(30)) async throws -> JSONValue? {
+        let data = try await collectBody(limit: limit, timeout: timeout)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         return try JSONValue.parse(data, what: what)
     }
@@ -77,10 +102,10 @@ struct Query {
         return n
     }
 
-    func double(_ name: String) throws -> Double? {
+    func double(_ name: String, max: Double = 1_000_000) throws -> Double? {
         guard let raw = string(name) else { return nil }
-        guard let n = Double(raw), n.isFinite, n >= 0 else {
-            throw APIError.badRequest("Query parameter '\(name)' must be a number, zero or more, not '\(raw)'.")
+        guard let n = Double(raw), n.isFinite, n >= 0, n <= max else {
+            throw APIError.badRequest("Query parameter '\(name)' must be a number from 0 to \(Int(max)), not '\(raw)'.")
         }
         return n
     }

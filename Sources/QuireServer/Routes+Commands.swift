@@ -13,7 +13,7 @@ extension Routes {
     /// object gets its error's status when it fails.
     func commands(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
         _ = try request.query(allowing: [])
-        guard let body = try await request.jsonBody(limit: service.paperLimit, what: "The request body") else {
+        guard let body = try await request.jsonBody(limit: service.paperLimit, what: "The request body", timeout: configuration.readTimeout) else {
             throw APIError.badRequest("Send a command object, or an array of them.")
         }
         let values: [JSONValue]

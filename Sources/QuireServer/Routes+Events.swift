@@ -5,6 +5,7 @@ import NIOCore
 import QuireCore
 import QuireService
 import ServiceLifecycle
+import Synchronization
 
 extension Routes {
     /// `GET /v1/events?after=N&limit=M`: the log in order, `{"events": […], "next_after": N}`.
@@ -37,8 +38,27 @@ extension Routes {
         // Refuse a bad reader with a status now, not with a stream that ends at once.
         let service = service, actor = context.actor
         _ = try await Blocking.run { () throws(QuireError) in try service.events(after: start, limit: 1, as: actor) }
+        return try streamResponse(request, after: start, as: actor, userKey: context.user?.id.rawValue ?? "", typed: true)
+    }
+
+    /// A server-sent-event response from `start`, counted against the user's open streams: one
+    /// over `maxStreamsPerUser` is a 429 (a client reconnecting in a loop cannot pile them up).
+    func streamResponse(_ request: Request, after start: Int64, as actor: ActorName, userKey: String, typed: Bool) throws -> Response {
+        guard let ticket = streams.open(userKey) else {
+            var error = APIError(status: .tooManyRequests, code: "too_many_streams",
+                                 message: "You already have \(configuration.maxStreamsPerUser) event streams open; close one first.")
+            error.headers[.retryAfter] = "5"
+            throw error
+        }
         let body = ResponseBody { writer in
-            try await streamEvents(after: start, as: actor, to: &writer)
+            // The ticket is the body's: released when the stream ends, or when the response is
+            // dropped without its body ever running (its head could not be written).
+            _ = ticket
+            // A client that goes away ends its stream at once (not at the next write that fails),
+            // so that it stops counting against the user's streams.
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await streamEvents(after: start, as: actor, typed: typed, to: &writer)
+            }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
@@ -46,7 +66,9 @@ extension Routes {
 
     /// Writes pages of events as they are committed, until the client goes away (a write fails),
     /// the reader loses access, or the server shuts down.
-    func streamEvents(after start: Int64, as actor: ActorName, to writer: inout any ResponseBodyWriter) async throws {
+    /// `typed: false` leaves out the `event:` line, so that a page's `EventSource.onmessage` sees
+    /// every event.
+    func streamEvents(after start: Int64, as actor: ActorName, typed: Bool = true, to writer: inout any ResponseBodyWriter) async throws {
         let subscription = feed.subscribe()
         metrics.streamOpened()
         defer {
@@ -83,7 +105,7 @@ extension Routes {
                 if !page.events.isEmpty {
                     var buffer = ByteBuffer()
                     for event in page.events {
-                        buffer.writeString("id: \(event.position)\nevent: \(event.type)\ndata: \(Self.json(event))\n\n")
+                        buffer.writeString("id: \(event.position)\n" + (typed ? "event: \(event.type)\n" : "") + "data: \(Self.json(event))\n\n")
                     }
                     try await writer.write(buffer)
                     lastWrite = .now
@@ -103,5 +125,37 @@ extension Routes {
     /// One line of compact JSON (no newline can appear: JSON escapes them inside strings).
     static func json(_ value: some Encodable) -> String {
         (try? EventCoding.compact.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// How many event streams each user holds open.
+final class StreamLimiter: Sendable {
+    private let limit: Int
+    private let counts = Mutex<[String: Int]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    /// A ticket for one more stream of `user`, unless they already hold `limit`; the stream
+    /// counts until the ticket is gone.
+    func open(_ user: String) -> Ticket? {
+        let granted = counts.withLock { counts in
+            guard counts[user, default: 0] < limit else { return false }
+            counts[user, default: 0] += 1
+            return true
+        }
+        return granted ? Ticket { [self] in close(user) } : nil
+    }
+
+    private func close(_ user: String) {
+        counts.withLock { counts in
+            let n = counts[user, default: 1] - 1
+            counts[user] = n > 0 ? n : nil
+        }
+    }
+
+    final class Ticket: Sendable {
+        private let release: @Sendable () -> Void
+        init(release: @escaping @Sendable () -> Void) { self.release = release }
+        deinit { release() }
     }
 }

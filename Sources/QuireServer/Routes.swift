@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Mustache
 import QuireCore
 import QuireService
 
@@ -12,8 +13,27 @@ struct Routes: Sendable {
     let feed: EventFeed
     let metrics: ServerMetrics
     let configuration: QuireServerConfiguration
+    /// Checks the pages' sign-in cookie as `AuthMiddleware` checks the API's bearer header.
+    let tokens: TokenAuthority
+    let pages: MustacheLibrary
+    let streams: StreamLimiter
+
+    /// Every `/v1` route: what `register` adds, what CORS preflights answer and what
+    /// `openapi.json` must describe (a test holds the three together).
+    static let api: [(method: HTTPRequest.Method, path: String)] = [
+        (.post, "/v1/sessions"), (.get, "/v1/sessions"), (.get, "/v1/sessions/resume"),
+        (.get, "/v1/sessions/{id}"), (.patch, "/v1/sessions/{id}"), (.delete, "/v1/sessions/{id}"),
+        (.post, "/v1/sessions/{id}/complete"), (.get, "/v1/monitor"), (.get, "/v1/audit"), (.post, "/v1/commands"),
+        (.get, "/v1/events"), (.get, "/v1/events/stream"),
+        (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
+    ]
 
     func register(on router: Router<QuireRequestContext>, auth: AuthMiddleware) {
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPI.document)))
+        }
+        registerPages(on: router)
         router.get("healthz") { _, _ in try await healthz() }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -55,7 +75,7 @@ struct Routes: Sendable {
     func createSession(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
         let query = try request.query(allowing: ["name", "file_name", "allow_duplicate", "command_id"])
         let allowDuplicate = try query.bool("allow_duplicate") ?? false
-        let data = try await request.collectBody(limit: service.paperLimit)
+        let data = try await request.collectBody(limit: service.paperLimit, timeout: configuration.readTimeout)
         let command = CommandRequest.createSession(name: query.string("name"),
                                                    paper: .bytes(fileName: query.string("file_name") ?? "paper.json", data: data),
                                                    allowDuplicate: allowDuplicate)
@@ -111,7 +131,7 @@ struct Routes: Sendable {
         let id = try context.parameters.require("id")
         let query = try request.query(allowing: queryFields)
         var object: [String: JSONValue] = [:]
-        switch try await request.jsonBody(limit: Self.commandBodyLimit, what: "The request body") {
+        switch try await request.jsonBody(limit: Self.commandBodyLimit, what: "The request body", timeout: configuration.readTimeout) {
         case nil: break
         case .object(let o)?: object = o
         case let other?: throw APIError.badRequest("The request body must be a JSON object, not \(other.typeName).")
@@ -156,9 +176,17 @@ struct Routes: Sendable {
     /// any; its version as the ETag, for `If-Match`.
     func sessionResponse(_ outcome: Outcome, status: HTTPResponse.Status = .ok) -> Response {
         guard let session = outcome.session else { return Response(status: .noContent) }
+        // The content version: reading a session never makes a client's If-Match stale.
+        var headers: HTTPFields = [.eTag: "\"\(session.contentVersion ?? session.version)\"", Self.commandIDHeader: outcome.commandID]
+        if outcome.replayed { headers[Self.replayedHeader] = "true" }
         return JSONResponse.make(status, SessionBody(session: session, warnings: outcome.warnings, replayed: outcome.replayed),
-                                 headers: [.eTag: "\"\(session.version)\""])
+                                 headers: headers)
     }
+
+    /// The command's id, so that a web app can ask `explain` about it; `Quire-Replayed` when it
+    /// is the first result of an earlier submission.
+    static let commandIDHeader = HTTPField.Name("Quire-Command-Id")!
+    static let replayedHeader = HTTPField.Name("Quire-Replayed")!
 
     struct SessionBody: Encodable {
         var session: SessionView

@@ -118,8 +118,8 @@ extension QuireService {
 
     /// Appends an `access.denied` for a refused read (history, explain), in its own transaction.
     func recordDenial(_ denial: AccessDenied, as name: ActorName) throws(QuireError) {
-        let now = clock()
         try store.write { tx in
+            let now = try recordingTime(tx)
             let actor = try resolve(name, tx)
             try tx.append([NewEvent(.accessDenied(denial))],
                           envelope: Envelope(actor: Self.envelopeActor(actor), commandID: Identifier.newUUID(), recordedAt: now))

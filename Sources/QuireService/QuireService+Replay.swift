@@ -16,6 +16,9 @@ public struct ReplayResult: Sendable, Equatable, Codable {
     public var sessions: [SessionView]?
     public var monitor: [MonitorView]?
     public var duplicates: [DuplicateGroup]?
+    /// Said when the view is empty because of when it was asked for: nothing recorded yet then, or
+    /// the user not registered yet.
+    public var note: String?
 
     public struct DuplicateGroup: Sendable, Equatable, Codable {
         public var ownerID: String
@@ -25,7 +28,7 @@ public struct ReplayResult: Sendable, Equatable, Codable {
         enum CodingKeys: String, CodingKey { case ownerID = "owner_id", ownerEmail = "owner_email", jsonHash = "json_hash", sessions }
     }
 
-    enum CodingKeys: String, CodingKey { case position, asOf = "as_of", view, sessions, monitor, duplicates }
+    enum CodingKeys: String, CodingKey { case position, asOf = "as_of", view, sessions, monitor, duplicates, note }
 }
 
 extension QuireService {
@@ -45,8 +48,11 @@ extension QuireService {
     /// Replays the log into a fresh in-memory database up to `position` and shows `view` as the
     /// live command would have shown it then. The `sessions` view is one user's list: an admin may
     /// replay their own; a system admin anyone's, and the monitor and duplicate index.
+    ///
+    /// `requestedTime` is the `--until-time` the position was found for, so that an empty answer can
+    /// say what was asked.
     public func replay(until position: Int64, view: ReplayView, for subject: String? = nil, as name: ActorName,
-                       progress: StorageProgress? = nil) throws(QuireError) -> ReplayResult {
+                       requestedTime: Timestamp? = nil, progress: StorageProgress? = nil) throws(QuireError) -> ReplayResult {
         let me = try actingUser(name)
         let subjectUser: UserState
         if let subject {
@@ -62,14 +68,27 @@ extension QuireService {
         }
         let past = try store.replay(until: position, progress: progress)
         // The log never changes, so the live file's event at that position is the one replayed to.
-        let last: RecordedEvent? = try store.read { reader in try reader.events(after: position - 1, limit: 1).first }
-        let asOf = last?.timestamp ?? Timestamp(milliseconds: 0)
+        let (last, first): (RecordedEvent?, RecordedEvent?) = try store.read { reader in
+            (position > 0 ? try reader.events(after: position - 1, limit: 1).first : nil, try reader.events(after: 0, limit: 1).first)
+        }
+        let asOf = last?.timestamp ?? requestedTime ?? Timestamp(milliseconds: 0)
         let then = QuireService(store: past, paperLimit: paperLimit, clock: { asOf })
         var result = ReplayResult(position: last?.position ?? 0, asOf: last?.recordedAt, view: view)
+        let asked = requestedTime.map { "before \($0)" } ?? "at or before position \(position)"
+        if last == nil {
+            // Nothing had happened yet: the empty view, and why.
+            result.note = first.map { "No event was recorded \(asked); the log starts at position 1, recorded \($0.recordedAt)." }
+                ?? "No event was recorded \(asked); the log is empty."
+        }
         switch view {
         case .sessions:
             guard try then.user(named: subjectUser.id.rawValue) != nil else {
-                throw .unknownUser("\(subjectUser.email) was not registered yet at position \(position).")
+                result.sessions = []
+                if last != nil {
+                    let whose = subjectUser.id == me.id ? "You were" : "\(subjectUser.email) was"
+                    result.note = "\(whose) not registered yet as of position \(position) (\(last!.recordedAt)): registered at \(subjectUser.registeredAt), the session list was empty before that."
+                }
+                return result
             }
             result.sessions = try then.store.read { reader in
                 try reader.sessions(visibleTo: subjectUser.id).map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : subjectUser.email) }

@@ -126,6 +126,11 @@ extension QuireService {
             guard try tx.eventCount() == 0 else {
                 throw QuireError.invalidInput("The database already holds events; import only into an empty database.")
             }
+            // A log written before recorded_at was kept in order may break it somewhere: the copy
+            // keeps every event as it was, and the rule holds again after the last such pair.
+            try tx.enforceTimeOrder(from: Int64.max)
+            var orderedFrom: Int64 = 1
+            var previousTime = ""
             var prev = HashChain.genesis
             var position: Int64 = 0
             var lineNumber = 0
@@ -134,6 +139,10 @@ extension QuireService {
                 lineNumber += 1
                 if line.isEmpty { continue }
                 guard !ended else { throw QuireError.invalidInput("Line \(lineNumber) follows the export's end line.") }
+                // JSONDecoder can trap on text nested past its limit (see JSONValue.maximumDepth).
+                guard !JSONValue.nestsTooDeep(line) else {
+                    throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\(JSONValue.tooDeepReason)).")
+                }
                 if let end = try? decoder.decode(ExportEnd.self, from: Data(line)) {
                     guard end.exportEnd.events == position, end.exportEnd.lastHash == prev.hex else {
                         throw QuireError.invalidInput("Line \(lineNumber): the end line says \(end.exportEnd.events) events but \(position) came before it; the file was cut or altered.")
@@ -161,6 +170,8 @@ extension QuireService {
                 do { try tx.insertVerbatim(record) } catch {
                     throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)) cannot be stored: \(error).")
                 }
+                if record.recordedAt < previousTime { orderedFrom = record.position + 1 }
+                previousTime = record.recordedAt
                 prev = record.hash
                 position = record.position
                 if position % 10_000 == 0 { progress?(position, 0) }
@@ -168,6 +179,7 @@ extension QuireService {
             guard ended else {
                 throw QuireError.invalidInput("The file ends after line \(lineNumber) without the export's end line: it is truncated.")
             }
+            try tx.enforceTimeOrder(from: orderedFrom)
             // The projections commit with the events: a killed import leaves nothing or everything.
             try tx.rebuildProjections(progress: progress)
             return position

@@ -59,8 +59,10 @@ public struct QuireService: Sendable {
             attempt += 1
             do {
                 return try decideAndAppend(prepared, as: actorName, commandID: commandID)
-            } catch where error.code == .conflict && prepared.expectedVersion == nil && attempt < Self.maxAttempts {
-                continue  // Another writer moved the stream; decide again on fresh state.
+            } catch where error.code == .conflict && !error.staleCopy && attempt < Self.maxAttempts {
+                // Another writer moved the stream (an access, too): decide again on fresh state,
+                // where the decider re-checks the client's content version, if it named one.
+                continue
             }
         }
     }
@@ -69,14 +71,6 @@ public struct QuireService: Sendable {
     struct Prepared {
         var command: Command
         var paperBytes: [UInt8]?
-        var expectedVersion: Int? {
-            switch command {
-            case .updateSession(let c): c.expectedVersion
-            case .completeSession(let c): c.expectedVersion
-            case .deleteSession(let c): c.expectedVersion
-            default: nil
-            }
-        }
     }
 
     func prepare(_ request: Request) throws(QuireError) -> Prepared {
@@ -123,8 +117,7 @@ public struct QuireService: Sendable {
     }
 
     private func decideAndAppend(_ prepared: Prepared, as actorName: ActorName, commandID: String) throws(QuireError) -> Outcome {
-        let now = clock()
-        let result = try store.write { tx in try apply(prepared, as: actorName, commandID: commandID, now: now, tx) }
+        let result = try store.write { tx in try apply(prepared, as: actorName, commandID: commandID, tx) }
         switch result {
         case .accepted(let outcome): return outcome
         case .denied(let error): throw error
@@ -160,7 +153,6 @@ public struct QuireService: Sendable {
                 results[i] = .failure(error)
             }
         }
-        let now = clock()
         do throws(QuireError) {
             let applied: [(Int, Swift.Result<Outcome, QuireError>)] = try store.write { tx in
                 var out: [(Int, Swift.Result<Outcome, QuireError>)] = []
@@ -168,7 +160,7 @@ public struct QuireService: Sendable {
                     let result: Applied
                     do {
                         result = try tx.savepoint {
-                            try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, now: now, tx)
+                            try apply(item.prepared, as: submissions[item.index].actor, commandID: item.commandID, tx)
                         }
                     } catch let error as QuireError {
                         out.append((item.index, .failure(error)))
@@ -189,8 +181,9 @@ public struct QuireService: Sendable {
     }
 
     /// Decides one command and appends and projects its events, inside the caller's transaction.
-    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, now: Timestamp, _ tx: any StorageWriter) throws -> Applied {
+    func apply(_ prepared: Prepared, as actorName: ActorName, commandID: String, _ tx: any StorageWriter) throws -> Applied {
         let command = prepared.command
+        let now = try recordingTime(tx)
         let actor = try resolve(actorName, tx)
         let fingerprint = Self.fingerprint(command, actor: actor)
         if let earlier = try tx.command(commandID) {
@@ -224,6 +217,16 @@ public struct QuireService: Sendable {
                                         outcome: text, firstPosition: appended[0].position), at: now)
             return .denied(error)
         }
+    }
+
+    /// The time a command is decided and recorded at: taken inside the write transaction, and never
+    /// earlier than the last event's, so that `recorded_at` never decreases in position order even
+    /// when writers' clocks (or two processes' reads of one clock) disagree. "As of time T" then has
+    /// one answer: every event up to the last one recorded at or before T.
+    func recordingTime(_ tx: any StorageWriter) throws -> Timestamp {
+        let now = clock()
+        guard let last = try tx.lastRecordedAt(), last.milliseconds > now.milliseconds else { return now }
+        return last
     }
 
     /// Session events must land on the version `decide` saw: the store re-checks it inside the
@@ -320,12 +323,22 @@ public struct QuireService: Sendable {
             // The authorization projection answers "does it exist, and whose is it" first.
             if let id = command.targetSession, try reader.sessionAccess(id) != nil {
                 facts.session = try reader.session(id)
+                if let expected = command.expectedVersion, let session = facts.session, expected != session.contentVersion {
+                    facts.lastChangedBy = try lastChanger(of: id, reader)
+                }
             }
         case .importLegacySession(let row):
             facts.session = try reader.session(row.id)
             if let owner = row.createdBy { facts.targetUser = try reader.user(id: owner) }
         }
         return facts
+    }
+
+    /// Who made the last change to a session's content (an email, or `system`).
+    static func lastChanger(of id: SessionID, _ reader: any StorageReader) throws -> String? {
+        guard let last = try reader.events(stream: id.stream).last(where: { $0.type != "session.accessed" }) else { return nil }
+        if last.actor == "system" { return "system" }
+        return try reader.user(id: UserID(last.actor))?.email ?? last.actor
     }
 
     func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader) throws -> Facts {

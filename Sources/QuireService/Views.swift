@@ -16,7 +16,12 @@ public struct SessionView: Sendable, Equatable, Codable {
     public var questionsImported: Int
     public var jsonHash: String?
     public var legacy: Bool
+    /// The session stream's version (every event, accesses too).
     public var version: Int
+    /// The version to compare (`ETag`, `If-Match`, `--expect-version`, `expected_version`): it
+    /// moves only when the session's content changes, never when someone reads it. Absent in
+    /// monitor rows.
+    public var contentVersion: Int?
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     public var lastAccessedAt: Timestamp
@@ -27,7 +32,7 @@ public struct SessionView: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, ownerID = "owner_id", ownerEmail = "owner_email", name, fileName = "file_name", status, step, progress
         case questionCount = "question_count", questionsImported = "questions_imported", jsonHash = "json_hash", legacy
-        case version, createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at", paper, metadata
+        case version, contentVersion = "content_version", createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at", paper, metadata
     }
 
     public init(_ s: SessionState, ownerEmail: String?) {
@@ -44,6 +49,7 @@ public struct SessionView: Sendable, Equatable, Codable {
         jsonHash = s.jsonHash
         legacy = s.isLegacy
         version = s.version
+        contentVersion = s.contentVersion
         createdAt = s.createdAt
         updatedAt = s.updatedAt
         lastAccessedAt = s.lastAccessedAt
@@ -66,6 +72,7 @@ public struct SessionView: Sendable, Equatable, Codable {
         try c.encode(jsonHash, forKey: .jsonHash)
         try c.encode(legacy, forKey: .legacy)
         try c.encode(version, forKey: .version)
+        try c.encodeIfPresent(contentVersion, forKey: .contentVersion)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encode(lastAccessedAt, forKey: .lastAccessedAt)
@@ -107,6 +114,7 @@ public struct MonitorView: Sendable, Equatable, Codable {
             ownerEmail: e.ownerEmail)
         s.paper = nil
         s.metadata = nil
+        s.contentVersion = nil  // the monitor does not keep it; a session's own view does
         session = s
         hoursSinceAccess = (Double(now.milliseconds - e.lastAccessedAt.milliseconds) / 3_600_000 * 10).rounded() / 10
     }

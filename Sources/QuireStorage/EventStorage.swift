@@ -44,6 +44,8 @@ public protocol EventStorage: Sendable {
 public protocol StorageReader {
     // The log
     func tip() throws -> LogTip
+    /// When the last event was recorded (nil for an empty log): no append may be earlier.
+    func lastRecordedAt() throws -> Timestamp?
     /// Events after `position` in order, at most `limit`.
     func events(after position: Int64, limit: Int) throws -> [RecordedEvent]
     /// One stream's events in version order.
@@ -108,7 +110,8 @@ public protocol StorageReader {
 public protocol StorageWriter: StorageReader {
     /// Appends the events in order, chaining each to the previous one, and applies every inline
     /// projection to them. Checks each stream's expected version first: a mismatch throws
-    /// `QuireError.conflict` with both versions and appends nothing.
+    /// `QuireError.conflict` with both versions and appends nothing. An envelope time earlier than
+    /// the last event's is refused: `recorded_at` never decreases in position order.
     @discardableResult
     func append(_ events: [NewEvent], envelope: Envelope) throws -> [RecordedEvent]
     /// Remembers a command's first outcome.
@@ -119,8 +122,13 @@ public protocol StorageWriter: StorageReader {
     /// Runs `body` in a savepoint: what it did is undone if it throws, and the transaction goes on.
     @discardableResult
     func savepoint<T>(_ body: () throws -> T) throws -> T
-    /// Inserts a verified row exactly as given (`import`), without projecting it.
+    /// Inserts a verified row exactly as given (`import`), without projecting it. Rows copied this
+    /// way may come from a log written before times were kept in order; `enforceTimeOrder(from:)`
+    /// says from which position on the order holds again.
     func insertVerbatim(_ event: RecordedEvent) throws
+    /// From `position` on, an event's `recorded_at` may not be earlier than its predecessor's
+    /// (`import` sets it past the events it copied; a new database enforces it from position 1).
+    func enforceTimeOrder(from position: Int64) throws
     /// Rebuilds every projection from the whole log inside this transaction (`import`).
     func rebuildProjections(progress: StorageProgress?) throws
 }

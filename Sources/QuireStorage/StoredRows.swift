@@ -99,6 +99,8 @@ public enum RowChange: Sendable {
     case upsert(TableSchema, StoredRow)
     /// Set some columns of the row with this key (nothing when there is none).
     case update(TableSchema, key: [StoredValue], set: [(column: String, value: StoredValue)])
+    /// Add one to an integer column of the row with this key (nothing when there is none).
+    case increment(TableSchema, key: [StoredValue], column: String)
     /// Remove every row whose `column` equals `value`.
     case delete(TableSchema, whereColumn: String, equals: StoredValue)
 }

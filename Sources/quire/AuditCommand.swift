@@ -32,32 +32,33 @@ struct Audit: ParsableCommand {
     static let csvHeader = "position,recorded_at,actor_id,actor_email,type,stream,session_id,version,command_id,payload"
 
     func run() throws {
-        try QuireCLI.run {
-            guard limit > 0 else { throw QuireError.usage("--limit must be at least 1.") }
-            let service = try options.openService()
-            let now = service.now
-            var filter = AuditFilter(
-                session: session.map { SessionID($0) }, types: type,
-                since: try since.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--since") },
-                until: try until.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--until") },
-                deniedOnly: denied, commandID: commandID, before: before, after: after, limit: limit)
-            let format = self.format ?? (options.json ? .json : .table)
-            guard follow else {
-                print(try service.audit(filter, actorName: actor, as: options.actorName), format)
-                return
-            }
-            if format == .json { throw QuireError.usage("--follow prints as it goes: use --format jsonl, csv or table.") }
-            // Start with the last page, oldest first, then poll for what commits next.
-            var rows = try service.audit(filter, actorName: actor, as: options.actorName).reversed() as [AuditRow]
-            if format == .csv { Console.out(Self.csvHeader) }
-            while true {
-                for row in rows { printRow(row, format) }
-                if let last = rows.last { filter.after = last.position }
-                filter.before = nil
-                filter.limit = 1000
-                Thread.sleep(forTimeInterval: rows.isEmpty ? 0.5 : 0.05)
-                rows = try service.audit(filter, actorName: actor, ascending: true, as: options.actorName)
-            }
+        guard limit > 0 else { throw QuireError.usage("--limit must be at least 1.") }
+        if options.json, let format, format != .json {
+            throw QuireError.usage("--json and --format \(format.rawValue) ask for two formats: give one of them.")
+        }
+        let service = try options.openService()
+        let now = service.now
+        var filter = AuditFilter(
+            session: try session.map { v throws(QuireError) in try service.resolveSession(v, as: options.actorName) }, types: type,
+            since: try since.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--since") },
+            until: try until.map { v throws(QuireError) in try TimeArgument.parse(v, now: now, option: "--until") },
+            deniedOnly: denied, commandID: commandID, before: before, after: after, limit: limit)
+        let format = self.format ?? (options.json ? .json : .table)
+        guard follow else {
+            print(try service.audit(filter, actorName: actor, as: options.actorName), format)
+            return
+        }
+        if format == .json { throw QuireError.usage("--follow prints as it goes: use --format jsonl, csv or table.") }
+        // Start with the last page, oldest first, then poll for what commits next.
+        var rows = try service.audit(filter, actorName: actor, as: options.actorName).reversed() as [AuditRow]
+        if format == .csv { Console.out(Self.csvHeader) }
+        while true {
+            for row in rows { printRow(row, format) }
+            if let last = rows.last { filter.after = last.position }
+            filter.before = nil
+            filter.limit = 1000
+            Thread.sleep(forTimeInterval: rows.isEmpty ? 0.5 : 0.05)
+            rows = try service.audit(filter, actorName: actor, ascending: true, as: options.actorName)
         }
     }
 

@@ -78,15 +78,13 @@ struct KeyCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try QuireCLI.run {
-                let name = name ?? "quire.local/" + (witness ? "witness-" : "") + UUID().uuidString.prefix(8).lowercased()
-                let key = try SigningKey(generatingFor: name, kind: witness ? .cosigner : .signer)
-                try KeyFile.create(output, contents: key.fileText)
-                if json {
-                    Console.json(["name": name, "file": output, "verifier_key": key.verifier.description])
-                } else {
-                    Console.out(key.verifier.description)
-                }
+            let name = name ?? "quire.local/" + (witness ? "witness-" : "") + UUID().uuidString.prefix(8).lowercased()
+            let key = try SigningKey(generatingFor: name, kind: witness ? .cosigner : .signer)
+            try KeyFile.create(output, contents: key.fileText)
+            if json {
+                Console.json(["name": name, "file": output, "verifier_key": key.verifier.description])
+            } else {
+                Console.out(key.verifier.description)
             }
         }
     }
@@ -124,21 +122,19 @@ struct CheckpointCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Sign the log as it stood at this many events (default: now).", valueName: "events")) var size: Int64?
 
     func run() throws {
-        try QuireCLI.run {
-            let key = try keys.signer()
-            let service = try options.openService()
-            let view = try service.checkpoint(signedBy: key, size: size)
-            if !keys.noState && size == nil {
-                try ClientState.check(service, against: TreeHead(origin: view.origin, size: view.size, root: Data(hex: view.rootHex)!),
-                                      key: key.verifier)
-            }
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(view.note.utf8)) else {
-                    throw QuireError.invalidInput("Cannot write \(output).")
-                }
-            }
-            if options.json { Console.json(view) } else { FileHandle.standardOutput.write(Data(view.note.utf8)) }
+        let key = try keys.signer()
+        let service = try options.openService()
+        let view = try service.checkpoint(signedBy: key, size: size)
+        if !keys.noState && size == nil {
+            try ClientState.check(service, against: TreeHead(origin: view.origin, size: view.size, root: Data(hex: view.rootHex)!),
+                                  key: key.verifier)
         }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(view.note.utf8)) else {
+                throw QuireError.invalidInput("Cannot write \(output).")
+            }
+        }
+        if options.json { Console.json(view) } else { FileHandle.standardOutput.write(Data(view.note.utf8)) }
     }
 }
 
@@ -154,34 +150,32 @@ struct Prove: ParsableCommand {
     @Flag(help: "Print the event itself too (system admins).") var event = false
 
     func run() throws {
-        try QuireCLI.run {
-            let service = try options.openService()
-            let signed = try checkpoint.map { path throws(QuireError) in try keys.checkpoint(at: path) }
-            let proof = try service.inclusionProof(position: position, size: signed?.head.size, as: event ? options.actorName : .none)
-            var view = proof
-            let root = signed?.head.root ?? Data(hex: proof.root)!
-            let verified = MerkleTree.verifyInclusion(leafHash: Data(hex: proof.leafHash)!, index: proof.leafIndex, size: proof.size,
-                                                      proof: proof.proof.map { Data(hex: $0)! }, root: root)
-            view.checkpoint = checkpoint
-            if options.json {
-                Console.json(view)
-            } else {
-                Console.out("Event \(proof.position) of \(proof.size): hash \(proof.eventHash)")
-                Console.out("leaf index \(proof.leafIndex), leaf hash \(proof.leafHash)")
-                Console.out("audit path (leaf to root):")
-                for p in proof.proof { Console.out("  \(p)") }
-                Console.out("root \(root.hex)")
-                if let event = proof.event { Console.json(event) }
-            }
-            guard verified else {
-                throw QuireError(.internal, signed == nil
-                    ? "The proof does not verify against the log's own root: the stored Merkle tree is damaged (quire verify)."
-                    : "Event \(position) is not in the log that \(checkpoint!) signed: the log was rewritten at or before position \(position).")
-            }
-            if !options.json {
-                Console.out(signed == nil ? "Verified against the log's current root."
-                                          : "Verified against the checkpoint \(checkpoint!) (\(signed!.head.origin), size \(signed!.head.size)).")
-            }
+        let service = try options.openService()
+        let signed = try checkpoint.map { path throws(QuireError) in try keys.checkpoint(at: path) }
+        let proof = try service.inclusionProof(position: position, size: signed?.head.size, as: event ? options.actorName : .none)
+        var view = proof
+        let root = signed?.head.root ?? Data(hex: proof.root)!
+        let verified = MerkleTree.verifyInclusion(leafHash: Data(hex: proof.leafHash)!, index: proof.leafIndex, size: proof.size,
+                                                  proof: proof.proof.map { Data(hex: $0)! }, root: root)
+        view.checkpoint = checkpoint
+        if options.json {
+            Console.json(view)
+        } else {
+            Console.out("Event \(proof.position) of \(proof.size): hash \(proof.eventHash)")
+            Console.out("leaf index \(proof.leafIndex), leaf hash \(proof.leafHash)")
+            Console.out("audit path (leaf to root):")
+            for p in proof.proof { Console.out("  \(p)") }
+            Console.out("root \(root.hex)")
+            if let event = proof.event { Console.json(event) }
+        }
+        guard verified else {
+            throw QuireError(.internal, signed == nil
+                ? "The proof does not verify against the log's own root: the stored Merkle tree is damaged (quire verify)."
+                : "Event \(position) is not in the log that \(checkpoint!) signed: the log was rewritten at or before position \(position).")
+        }
+        if !options.json {
+            Console.out(signed == nil ? "Verified against the log's current root."
+                                      : "Verified against the checkpoint \(checkpoint!) (\(signed!.head.origin), size \(signed!.head.size)).")
         }
     }
 }
@@ -202,24 +196,22 @@ struct Witness: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the cosigned note here instead of stdout.", valueName: "file")) var output: String?
 
     func run() throws {
-        try QuireCLI.run {
-            let witness = try SigningKey(contentsOf: key)
-            guard witness.kind == .cosigner else {
-                throw QuireError.usage("\(key) is a log's key, not a witness's: make one with quire key generate --witness.")
+        let witness = try SigningKey(contentsOf: key)
+        guard witness.kind == .cosigner else {
+            throw QuireError.usage("\(key) is a log's key, not a witness's: make one with quire key generate --witness.")
+        }
+        let text = String(decoding: try Files.read(checkpoint), as: UTF8.self)
+        let signed = try SignedCheckpoint(text, verifiedBy: try KeyOptions.verifierKey(logKey))
+        try ClientState.check(try options.openService(), against: signed.head, key: witness.verifier)
+        var note = signed.note
+        note.signatures.removeAll { $0.name == witness.name && $0.keyHash == witness.verifier.keyHash }
+        note.signatures.append(try witness.sign(note.text))
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(note.description.utf8)) else {
+                throw QuireError.invalidInput("Cannot write \(output).")
             }
-            let text = String(decoding: try Files.read(checkpoint), as: UTF8.self)
-            let signed = try SignedCheckpoint(text, verifiedBy: try KeyOptions.verifierKey(logKey))
-            try ClientState.check(try options.openService(), against: signed.head, key: witness.verifier)
-            var note = signed.note
-            note.signatures.removeAll { $0.name == witness.name && $0.keyHash == witness.verifier.keyHash }
-            note.signatures.append(try witness.sign(note.text))
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(note.description.utf8)) else {
-                    throw QuireError.invalidInput("Cannot write \(output).")
-                }
-            } else {
-                FileHandle.standardOutput.write(Data(note.description.utf8))
-            }
+        } else {
+            FileHandle.standardOutput.write(Data(note.description.utf8))
         }
     }
 }
@@ -234,14 +226,12 @@ struct Consistency: ParsableCommand {
     @Option(help: ArgumentHelp("The newer size (default: the whole log).", valueName: "size")) var to: Int64?
 
     func run() throws {
-        try QuireCLI.run {
-            let proof = try options.openService().consistencyProof(from: from, to: to)
-            if options.json {
-                Console.json(proof)
-            } else {
-                Console.out("From \(proof.from) events (root \(proof.fromRoot)) to \(proof.to) (root \(proof.toRoot)):")
-                for p in proof.proof { Console.out("  \(p)") }
-            }
+        let proof = try options.openService().consistencyProof(from: from, to: to)
+        if options.json {
+            Console.json(proof)
+        } else {
+            Console.out("From \(proof.from) events (root \(proof.fromRoot)) to \(proof.to) (root \(proof.toRoot)):")
+            for p in proof.proof { Console.out("  \(p)") }
         }
     }
 }

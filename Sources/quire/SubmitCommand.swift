@@ -16,41 +16,74 @@ struct Submit: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "A file of JSON lines, or - (the default) for standard input.") var file: String = "-"
+    @Flag(help: "One transaction per line instead of group commit (for comparison).") var noGroupCommit = false
+
+    /// Group commit's bounds: the lines already waiting when a transaction starts go into it, up to
+    /// this many and this many bytes (a single larger line still goes, alone).
+    static let maxBatchLines = 500
+    static let maxBatchBytes = 8 << 20
 
     func run() throws {
-        try QuireCLI.run {
-            let service = try options.openService()
-            let input: FileHandle
-            if file == "-" {
-                input = .standardInput
-            } else {
-                guard let handle = FileHandle(forReadingAtPath: file) else { throw QuireError.invalidInput("There is no readable file \(file).") }
-                input = handle
+        let service = try options.openService()
+        let input: FileHandle
+        if file == "-" {
+            input = .standardInput
+        } else {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw QuireError.invalidInput("There is no readable file \(file).") }
+            input = handle
+        }
+        var firstFailure: Int32 = 0
+        var lineNumber = 0
+        let reader = LineReader(input, name: file == "-" ? "standard input" : file)
+        // Group commit: wait for one line, then take every line already waiting (never waiting for
+        // more: a lone line is not delayed), decide and append them in one transaction with a
+        // savepoint each, and answer each only after that transaction has committed, so every
+        // "ok": true is as durable as with one transaction per line.
+        while let first = reader.next() {
+            var lines = [first]
+            var bytes = first.count
+            while !noGroupCommit, lines.count < Self.maxBatchLines, bytes < Self.maxBatchBytes, let more = reader.nextIfReady() {
+                lines.append(more)
+                bytes += more.count
             }
-            var firstFailure: Int32 = 0
-            var lineNumber = 0
-            for line in LineReader(input) {
+            var results = [CommandResult?](repeating: nil, count: lines.count)
+            var submissions: [(index: Int, submission: QuireService.Submission)] = []
+            for (i, line) in lines.enumerated() {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
-                var commandID: String?
                 do throws(QuireError) {
                     let command = try JSONCommand(line: Data(line), readFile: { path throws(QuireError) in try Files.read(path) })
-                    commandID = command.commandID ?? Identifier.newUUID()
-                    let outcome = try service.handle(command.request, as: options.actorName, commandID: commandID)
-                    Console.jsonLine(CommandResult(outcome))
+                    let id = command.commandID ?? Identifier.newUUID()
+                    submissions.append((i, QuireService.Submission(command.request, as: options.actorName, commandID: id)))
                 } catch {
-                    if firstFailure == 0 { firstFailure = error.exitCode }
                     // A line that is JSON but not a valid command still names its command_id in the answer.
-                    if commandID == nil, let value = try? JSONValue.parse(Data(line), what: "line"),
-                       case .string(let id)? = value.objectValue?["command_id"] {
+                    var commandID: String?
+                    if let value = try? JSONValue.parse(Data(line), what: "line"), case .string(let id)? = value.objectValue?["command_id"] {
                         commandID = id
                     }
-                    let prefix = commandID == nil ? "Line \(lineNumber): " : ""
-                    Console.jsonLine(CommandResult(commandID: commandID, error: error, prefix: prefix))
+                    results[i] = CommandResult(commandID: commandID, error: error, prefix: commandID == nil ? "Line \(lineNumber): " : "")
                 }
             }
-            if firstFailure != 0 { throw ExitCode(firstFailure) }
+            let outcomes = submissions.count == 1
+                ? [Result { () throws(QuireError) in try service.handle(submissions[0].submission.request, as: options.actorName,
+                                                                         commandID: submissions[0].submission.commandID) }]
+                : service.handleBatch(submissions.map(\.submission))
+            for ((index, submission), outcome) in zip(submissions, outcomes) {
+                switch outcome {
+                case .success(let done): results[index] = CommandResult(done)
+                case .failure(let error): results[index] = CommandResult(commandID: submission.commandID, error: error, prefix: "")
+                }
+            }
+            for result in results {
+                guard let result else { continue }
+                if firstFailure == 0, let code = result.error?.exitCode { firstFailure = code }
+                Console.jsonLine(result)
+            }
         }
+        if let failure = reader.failure {
+            Console.error(failure.message)
+            throw ExitCode(firstFailure != 0 ? firstFailure : failure.exitCode)
+        }
+        if firstFailure != 0 { throw ExitCode(firstFailure) }
     }
 }
-

@@ -17,13 +17,11 @@ struct UserCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Keep the id the web app already uses (its tokens' sub).", valueName: "uuid")) var id: String?
 
         func run() throws {
-            try QuireCLI.run {
-                let service = try options.openService()
-                let outcome = try service.handle(.command(.registerUser(RegisterUser(email: email, role: role, id: id.map { UserID($0) }))),
-                                                 as: options.actorName)
-                guard let user = outcome.user else { return }
-                if options.json { Console.json(user) } else { Console.out("Registered \(user.email) as \(user.role) (id \(user.id)).") }
-            }
+            let service = try options.openService()
+            let outcome = try service.handle(.command(.registerUser(RegisterUser(email: email, role: role, id: id.map { UserID($0) }))),
+                                             as: options.actorName)
+            guard let user = outcome.user else { return }
+            if options.json { Console.json(user) } else { Console.out(Render.registered(user)) }
         }
     }
 
@@ -32,10 +30,8 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            try QuireCLI.run {
-                let users = try options.openService().users(as: options.actorName)
-                if options.json { Console.json(users) } else { Console.out(Render.users(users)) }
-            }
+            let users = try options.openService().users(as: options.actorName)
+            if options.json { Console.json(users) } else { Console.out(Render.users(users)) }
         }
     }
 
@@ -46,11 +42,9 @@ struct UserCommand: ParsableCommand {
         @Argument(help: "admin or system_admin.") var role: Role
 
         func run() throws {
-            try QuireCLI.run {
-                let outcome = try options.openService().handle(.command(.changeRole(ChangeRole(user: user, role: role))), as: options.actorName)
-                guard let changed = outcome.user else { return }
-                if options.json { Console.json(changed) } else { Console.out("\(changed.email) is now \(changed.role).") }
-            }
+            let outcome = try options.openService().handle(.command(.changeRole(ChangeRole(user: user, role: role))), as: options.actorName)
+            guard let changed = outcome.user else { return }
+            if options.json { Console.json(changed) } else { Console.out("\(changed.email) is now \(changed.role).") }
         }
     }
 
@@ -61,12 +55,10 @@ struct UserCommand: ParsableCommand {
         @Option(help: "Why, for the audit trail.") var reason: String?
 
         func run() throws {
-            try QuireCLI.run {
-                let outcome = try options.openService().handle(.command(.deactivateUser(DeactivateUser(user: user, reason: reason))),
-                                                               as: options.actorName)
-                guard let changed = outcome.user else { return }
-                if options.json { Console.json(changed) } else { Console.out("\(changed.email) is deactivated.") }
-            }
+            let outcome = try options.openService().handle(.command(.deactivateUser(DeactivateUser(user: user, reason: reason))),
+                                                           as: options.actorName)
+            guard let changed = outcome.user else { return }
+            if options.json { Console.json(changed) } else { Console.out("\(changed.email) is deactivated.") }
         }
     }
 }

@@ -36,7 +36,10 @@ struct QuireErrorTests {
         #expect(error.code == .conflict)
         #expect(error.expectedVersion == 3)
         #expect(error.actualVersion == 5)
-        #expect(error.message.contains("session-s-1"))
+        // In the user's words: the session's id, not its stream's name.
+        #expect(error.message.hasPrefix("Session s-1 was changed by another writer"))
+        #expect(!error.message.contains("session-s-1"))
+        #expect(!error.staleCopy)
     }
 
     @Test func aMissingSessionsMessageNamesOnlyTheID() {

@@ -26,6 +26,11 @@ final class MemoryRows: RowWriter {
             guard var row = tables[table.name]?[key] else { return }
             for (column, value) in set { row[table.position(of: column)] = value }
             tables[table.name]![key] = row
+        case .increment(let table, let key, let column):
+            guard var row = tables[table.name]?[key] else { return }
+            let i = table.position(of: column)
+            row[i] = .integer((row[i].integer ?? 0) + 1)
+            tables[table.name]![key] = row
         case .delete(let table, let column, let value):
             let i = table.position(of: column)
             tables[table.name] = tables[table.name]?.filter { $0.value[i] != value }

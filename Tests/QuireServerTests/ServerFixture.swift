@@ -35,12 +35,22 @@ struct ServerFixture {
         tokens = try await TokenAuthority(secret: Self.secret)
     }
 
-    func application(groupCommit: Bool = true, heartbeat: Duration = .seconds(1)) async throws -> some ApplicationProtocol {
+    func configuration(groupCommit: Bool = true, heartbeat: Duration = .seconds(1), corsOrigins: [String] = [],
+                       demoSignIns: [DemoSignIn] = [], maxStreamsPerUser: Int = 8,
+                       readTimeout: Duration = .seconds(30)) -> QuireServerConfiguration {
+        QuireServerConfiguration(host: "127.0.0.1", port: 0, jwtSecret: Self.secret, groupCommit: groupCommit,
+                                 streamPollInterval: .milliseconds(200), streamHeartbeat: heartbeat, logLevel: .error,
+                                 corsOrigins: corsOrigins, demoSignIns: demoSignIns, maxStreamsPerUser: maxStreamsPerUser,
+                                 readTimeout: readTimeout)
+    }
+
+    func application(groupCommit: Bool = true, heartbeat: Duration = .seconds(1), corsOrigins: [String] = [],
+                     demoSignIns: [DemoSignIn] = [], maxStreamsPerUser: Int = 8,
+                     readTimeout: Duration = .seconds(30)) async throws -> some ApplicationProtocol {
         try await buildApplication(
             service: service,
-            configuration: QuireServerConfiguration(host: "127.0.0.1", port: 0, jwtSecret: Self.secret, groupCommit: groupCommit,
-                                                    streamPollInterval: .milliseconds(200), streamHeartbeat: heartbeat,
-                                                    logLevel: .error))
+            configuration: configuration(groupCommit: groupCommit, heartbeat: heartbeat, corsOrigins: corsOrigins,
+                                         demoSignIns: demoSignIns, maxStreamsPerUser: maxStreamsPerUser, readTimeout: readTimeout))
     }
 
     func token(_ email: String) async throws -> String {

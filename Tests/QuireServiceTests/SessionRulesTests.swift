@@ -266,8 +266,9 @@ struct SessionValidationTests {
             .then([.sessionUpdated(SessionUpdated(sessionID: s1, progress: 10))])
     }
 
-    @Test func anExpectedVersionMismatchIsAConflictCarryingBothVersions() {
+    @Test func anExpectedVersionMismatchIsAConflictNamingWhoChangedItAndBothVersions() {
         let spec = given(Spec.staff + [.sessionCreated(Spec.created("s-1", by: Spec.aliceID)),
+                                       .sessionUpdated(SessionUpdated(sessionID: s1, progress: 5)),
                                        .sessionAccessed(SessionAccessed(sessionID: s1))])
         let commands: [Command] = [
             .updateSession(UpdateSession(sessionID: s1, progress: 10, expectedVersion: 1)),
@@ -279,7 +280,22 @@ struct SessionValidationTests {
             #expect(error?.expectedVersion == 1)
             #expect(error?.actualVersion == 2)
             #expect(error?.exitCode == 75)
+            #expect(error?.staleCopy == true)
+            #expect(error?.message.contains("since your version 1") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("it is at version 2") == true)
         }
+    }
+
+    /// Reading a session never makes anyone's copy stale: only content changes move the version
+    /// a client compares.
+    @Test func anAccessDoesNotMakeACopyStale() {
+        let spec = given(Spec.staff + [.sessionCreated(Spec.created("s-1", by: Spec.aliceID)),
+                                       .sessionAccessed(SessionAccessed(sessionID: s1)),
+                                       .sessionAccessed(SessionAccessed(sessionID: s1))])
+        #expect(spec.sessions[s1]?.contentVersion == 1)
+        #expect(spec.sessions[s1]?.version == 3)
+        spec.when(.updateSession(UpdateSession(sessionID: s1, progress: 10, expectedVersion: 1)), actor: alice)
+            .then([.sessionUpdated(SessionUpdated(sessionID: s1, progress: 10))])
     }
 
     @Test func completingWithoutACountKeepsTheImportedCount() {

@@ -119,6 +119,28 @@ struct StorageContractTests {
         #expect(try store.drift() == [])
     }
 
+    /// "As of time T" has one answer only if times never go back in position order.
+    @Test(arguments: BackendUnderTest.all)
+    func anEventRecordedBeforeItsPredecessorIsRefused(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        try store.write { tx in try tx.append([NewEvent(created("s1"))], envelope: envelope) }
+        #expect(try store.read { r in try r.lastRecordedAt() } == envelope.recordedAt)
+        let earlier = Envelope(actor: .user(alice), commandID: nil, recordedAt: envelope.recordedAt.adding(milliseconds: -1))
+        #expect(throws: QuireError.self) { try store.write { tx in try tx.append([NewEvent(accessed("s1"))], envelope: earlier) } }
+        // The same time is fine: two events in one millisecond.
+        try store.write { tx in try tx.append([NewEvent(accessed("s1"))], envelope: envelope) }
+        // And the database itself refuses a row that goes back, whoever inserts it.
+        let last = try #require(try store.read { r in try r.events(after: 1) }.first)
+        var back = last
+        back.position = 3
+        back.version = 3
+        back.eventID = "back"
+        back.recordedAt = "2020-01-01T00:00:00.000Z"
+        back.prevHash = last.hash
+        #expect(throws: QuireError.self) { try store.write { tx in try tx.insertVerbatim(back) } }
+        #expect(try store.read { r in try r.eventCount() } == 2)
+    }
+
     // MARK: - The log cannot change
 
     @Test(arguments: BackendUnderTest.all)
@@ -264,6 +286,56 @@ struct StorageContractTests {
                 #expect(try r.session(id) == state)
             }
         }
+    }
+
+    /// The whole command path on this backend — decide, append, project, record — driven by random
+    /// commands from several users (including refused ones and attempts on others' sessions): the
+    /// inline projections always equal a fresh replay, and a rebuild changes nothing.
+    @Test(arguments: BackendUnderTest.all, [5, 6] as [UInt64])
+    func projectionsEqualARebuildAfterRandomCommands(_ backend: BackendUnderTest, seed: UInt64) throws {
+        let store = try backend.make()
+        let service = try QuireService.open(store)
+        let users = ["ops@x.test", "a@x.test", "b@x.test", "c@x.test"]
+        _ = try service.handle(.command(.registerUser(RegisterUser(email: users[0], role: .systemAdmin))), as: .system)
+        for u in users.dropFirst() {
+            _ = try service.handle(.command(.registerUser(RegisterUser(email: u, role: .admin))), as: .named(users[0]))
+        }
+        var rng = SeededRandom(seed: seed)
+        var sessions: [String] = []
+        var accepted = 0, refused = 0
+        for i in 0..<250 {
+            let actor = ActorName.named(users[Int(rng.next() % UInt64(users.count))])
+            let target = sessions.isEmpty ? nil : SessionID(sessions[Int(rng.next() % UInt64(sessions.count))])
+            let request: Request
+            switch (rng.next() % 8, target) {
+            case (0, _), (_, nil):
+                let paper = Data(#"{"paper":{"code":"C\#(rng.next() % 4)"},"questions":[1,2,3,4,5,6]}"#.utf8)
+                request = .createSession(name: nil, paper: .bytes(fileName: "f\(rng.next() % 3).json", data: paper),
+                                         allowDuplicate: rng.next() % 2 == 0)
+            case (1, let id?), (2, let id?): request = .command(.accessSession(id))
+            case (3, let id?), (4, let id?):
+                request = .command(.updateSession(UpdateSession(sessionID: id, step: ImportStep.allCases[Int(rng.next() % 5)],
+                                                                progress: Int(rng.next() % 101), questionsImported: Int(rng.next() % 7),
+                                                                metadata: rng.next() % 3 == 0 ? ["k": .string("v\(i)")] : nil)))
+            case (5, let id?): request = .command(.completeSession(CompleteSession(sessionID: id)))
+            case (6, let id?): request = .command(.deleteSession(DeleteSession(sessionID: id, reason: "r")))
+            case (_, let id?): request = .command(.updateSession(UpdateSession(sessionID: id, progress: 1, expectedVersion: Int(rng.next() % 3))))
+            }
+            do {
+                let outcome = try service.handle(request, as: actor, commandID: rng.next() % 5 == 0 ? "c\(rng.next() % 40)" : nil)
+                if case .createSession = request, let id = outcome.session?.id, !sessions.contains(id) { sessions.append(id) }
+                accepted += 1
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(accepted > 50 && refused > 20, "accepted \(accepted), refused \(refused)")
+        let ids = sessions.map { SessionID($0) }
+        #expect(try store.drift() == [])
+        let inline = try ProjectionSnapshot(store, sessionIDs: ids)
+        try store.rebuild(store.projectionNames, progress: nil)
+        #expect(try ProjectionSnapshot(store, sessionIDs: ids) == inline)
+        #expect(try service.verify().ok)
     }
 
     @Test(arguments: BackendUnderTest.all)

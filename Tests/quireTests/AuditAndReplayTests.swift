@@ -657,7 +657,7 @@ import Testing
         let drifted = checks.filter { $0["matches"] as? Bool == false }
         #expect(drifted.count == 1 && drifted.first?["table"] as? String == "session_views", "\(checks)")
 
-        let rebuild = try box.run("rebuild", as: Sandbox.ops)
+        let rebuild = try box.run("rebuild")
         #expect(rebuild.status == 0, "\(rebuild)")
         let again = try box.run("verify", "--json")
         #expect(again.status == 0 && again.object["ok"] as? Bool == true, "\(again)")

@@ -22,7 +22,7 @@ import Testing
         try #require(sessions.count == 3)
 
         var random = SeededRandom(seed: 0x5EED_C4A5)
-        var kills = 0, acknowledgedTotal = 0
+        var acknowledgedTotal = 0
         var sequence = 0
         for trial in 1...5 {
             /// Updates and accesses only, on sessions that stay in progress: every line is valid, so
@@ -67,7 +67,6 @@ import Testing
             writer.process.waitUntilExit()
             #expect(writer.process.terminationReason == .uncaughtSignal && writer.process.terminationStatus == SIGKILL,
                     "trial \(trial): the writer ended with \(writer.process.terminationStatus) instead of SIGKILL")
-            kills += 1
             acknowledgedTotal += acknowledged.count
 
             // The next process opens the database without any repair, and the log tells the truth.
@@ -88,7 +87,6 @@ import Testing
                 for (id, _) in sent { #expect(after[id, default: 0] == 1, "trial \(trial): \(id) has \(after[id, default: 0]) events after the retry") }
             }
         }
-        #expect(kills == 5)
         #expect(acknowledgedTotal > 0, "no trial lived long enough to acknowledge anything")
         try box.ok("verify")
     }

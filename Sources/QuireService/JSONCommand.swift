@@ -11,13 +11,24 @@ public struct JSONCommand: Sendable, Equatable {
     public typealias FileReader = (String) throws(QuireError) -> Data
 
     static let common: Set<String> = ["type", "command_id"]
-    static let allowed: [String: Set<String>] = [
-        "session.create": ["file", "paper", "file_name", "name", "allow_duplicate"],
-        "session.access": ["session_id"],
-        "session.update": ["session_id", "step", "progress", "questions_imported", "metadata", "expected_version"],
-        "session.complete": ["session_id", "questions_imported", "expected_version"],
-        "session.delete": ["session_id", "reason", "expected_version"],
-    ]
+
+    /// The `type`s a command line may have; `switch`es over it have no `default`, so a new type
+    /// is a compile error until it is read.
+    enum Kind: String, CaseIterable {
+        case create = "session.create", access = "session.access", update = "session.update"
+        case complete = "session.complete", delete = "session.delete"
+
+        /// The fields a command of this kind may carry besides `type` and `command_id`.
+        var fields: Set<String> {
+            switch self {
+            case .create: ["file", "paper", "file_name", "name", "allow_duplicate"]
+            case .access: ["session_id"]
+            case .update: ["session_id", "step", "progress", "questions_imported", "metadata", "expected_version"]
+            case .complete: ["session_id", "questions_imported", "expected_version"]
+            case .delete: ["session_id", "reason", "expected_version"]
+            }
+        }
+    }
 
     /// Parses one line. Throws `invalidInput` naming the field that is missing, unknown or of the wrong type.
     public init(line: Data, readFile: FileReader?) throws(QuireError) {
@@ -31,16 +42,17 @@ public struct JSONCommand: Sendable, Equatable {
         }
         let f = Fields(fields)
         let type = try f.string("type", required: true)!
-        guard let allowed = Self.allowed[type] else {
-            throw .invalidInput("Unknown command type '\(type)'; use one of \(Self.allowed.keys.sorted().joined(separator: ", ")).")
+        guard let kind = Kind(rawValue: type) else {
+            throw .invalidInput("Unknown command type '\(type)'; use one of \(Kind.allCases.map(\.rawValue).sorted().joined(separator: ", ")).")
         }
+        let allowed = kind.fields
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) && !Self.common.contains($0) }) {
             throw .invalidInput("Unknown field '\(unknown)' in a \(type) command.")
         }
         commandID = try f.string("command_id")
         func sessionID() throws(QuireError) -> SessionID { SessionID(try f.string("session_id", required: true)!) }
-        switch type {
-        case "session.create":
+        switch kind {
+        case .create:
             let name = try f.string("name")
             let allowDuplicate = try f.bool("allow_duplicate") ?? false
             if let path = try f.string("file") {
@@ -55,9 +67,9 @@ public struct JSONCommand: Sendable, Equatable {
             } else {
                 throw .invalidInput("A session.create command needs 'file' (a path) or 'paper' (the JSON object).")
             }
-        case "session.access":
+        case .access:
             request = .command(.accessSession(try sessionID()))
-        case "session.update":
+        case .update:
             let stepName = try f.string("step")
             var step: ImportStep?
             if let stepName {
@@ -69,11 +81,11 @@ public struct JSONCommand: Sendable, Equatable {
                 sessionID: try sessionID(), step: step, progress: try f.int("progress"),
                 questionsImported: try f.int("questions_imported"), metadata: metadata,
                 expectedVersion: try f.int("expected_version"))))
-        case "session.complete":
+        case .complete:
             request = .command(.completeSession(CompleteSession(
                 sessionID: try sessionID(), questionsImported: try f.int("questions_imported"),
                 expectedVersion: try f.int("expected_version"))))
-        default:  // session.delete
+        case .delete:
             request = .command(.deleteSession(DeleteSession(
                 sessionID: try sessionID(), reason: try f.string("reason"), expectedVersion: try f.int("expected_version"))))
         }

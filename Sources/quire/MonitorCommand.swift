@@ -1,0 +1,17 @@
+import ArgumentParser
+import Foundation
+import QuireCore
+import QuireService
+import QuireStorage
+
+struct Monitor: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every active session of everyone, stalest first (system admins).")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only sessions not touched for at least this many hours.") var staleHours: Double?
+
+    func run() throws {
+        if let staleHours, staleHours < 0 || !staleHours.isFinite { throw QuireError.usage("--stale-hours must be zero or more.") }
+        let rows = try options.openService().monitor(as: options.actorName, staleHours: staleHours)
+        if options.json { Console.json(rows) } else { Console.out(Render.monitor(rows)) }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import QuireCore
+import QuireServer
+import Testing
+
+/// The ETag a client holds changes only when the session's content does: reading it (which is
+/// recorded as `session.accessed`) never makes anyone's `If-Match` stale.
+@Suite("Content versions over HTTP")
+struct ContentVersionTests {
+    @Test func readingASessionKeepsItsETagAndAStaleIfMatchSaysWhoChangedIt() async throws {
+        let f = try await ServerFixture()
+        let app = try await f.application()
+        let alice = try await f.auth(ServerFixture.alice)
+        try await app.test(.router) { client in
+            let created = try await client.execute(uri: "/v1/sessions", method: .post, headers: alice, body: ServerFixture.paper())
+            let id = created.json["id"]?.stringValue ?? ""
+            #expect(created.headers[.eTag] == "\"1\"")
+            #expect(created.json["content_version"]?.intValue == 1)
+            // Two reads, each appending session.accessed: the stream moves, the ETag does not.
+            for _ in 0..<2 {
+                let shown = try await client.execute(uri: "/v1/sessions/\(id)", method: .get, headers: alice)
+                #expect(shown.headers[.eTag] == "\"1\"")
+            }
+            let shown = try await client.execute(uri: "/v1/sessions/\(id)", method: .get, headers: alice)
+            #expect(shown.json["version"]?.intValue == 4)
+            #expect(shown.json["content_version"]?.intValue == 1)
+            var h = alice
+            h[.ifMatch] = "\"1\""
+            let updated = try await client.execute(uri: "/v1/sessions/\(id)", method: .patch, headers: h,
+                                                   body: ServerFixture.json(#"{"progress":10}"#))
+            #expect(updated.status == .ok)
+            #expect(updated.headers[.eTag] == "\"2\"")
+            // A second client still holding "1" is refused, and told who changed the session.
+            let stale = try await client.execute(uri: "/v1/sessions/\(id)", method: .patch, headers: h,
+                                                 body: ServerFixture.json(#"{"progress":20}"#))
+            #expect(stale.status == .preconditionFailed)
+            let message = stale.json["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("was changed by \(ServerFixture.alice)"), "\(message)")
+            #expect(message.contains("since your version 1"), "\(message)")
+            #expect(stale.json["error"]?["actual_version"]?.intValue == 2)
+        }
+    }
+}
