@@ -77,7 +77,7 @@ struct Routes: Sendable {
         let allowDuplicate = try query.bool("allow_duplicate") ?? false
         let data = try await request.collectBody(limit: service.paperLimit, timeout: configuration.readTimeout)
         let command = CommandRequest.createSession(name: query.string("name"),
-                                                   paper: .bytes(fileName: query.string("file_name") ?? "paper.json", data: data),
+                                                   paper: query.string("file_name").map { .bytes(fileName: $0, data: data) } ?? .body(data),
                                                    allowDuplicate: allowDuplicate)
         let outcome = try await submit(command, context, commandID: query.string("command_id"))
         return sessionResponse(outcome, status: outcome.replayed ? .ok : .created)

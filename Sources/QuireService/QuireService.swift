@@ -82,8 +82,9 @@ public struct QuireService: Sendable {
             let paper: PaperFile
             let bytes: [UInt8]
             switch input {
-            case .bytes(_, let data):
-                paper = try PaperFile(data: data, what: fileName, limit: paperLimit)
+            case .bytes(_, let data), .body(let data):
+                let what: String = if case .body = input { input.what } else { fileName }
+                paper = try PaperFile(data: data, what: what, limit: paperLimit)
                 bytes = [UInt8](data)
             case .parsed(_, let value):
                 paper = try PaperFile(value: value, what: fileName)

@@ -20,10 +20,22 @@ public enum Request: Sendable, Equatable {
 public enum PaperInput: Sendable, Equatable {
     case bytes(fileName: String, data: Data)
     case parsed(fileName: String, value: JSONValue)
+    /// An HTTP body sent without `?file_name=`: the session is called `paper.json`, and an error
+    /// names "the request body", which is what the client sent.
+    case body(Data)
 
     public var fileName: String {
         switch self {
         case .bytes(let name, _), .parsed(let name, _): name
+        case .body: "paper.json"
+        }
+    }
+
+    /// What an error about the paper calls it.
+    var what: String {
+        switch self {
+        case .bytes(let name, _), .parsed(let name, _): name
+        case .body: "The request body"
         }
     }
 }

@@ -95,10 +95,11 @@ enum Benchmarks {
         }
 
         func view(_ id: String, _ status: String, _ version: Int) {
-            db.run("INSERT OR REPLACE INTO session_views VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            db.run("INSERT OR REPLACE INTO session_views VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    [.text(id), .text("a1"), .text("Paper"), .text("p.json"), .text(String(repeating: "a", count: 64)), .int(10),
                     .text("{\"code\":\"B1/1\",\"subject\":\"Mathematics\",\"year\":2024}"), .text("B1/1"), .text(String(repeating: "b", count: 64)),
-                    .text(status), .text("questions"), .int(50), .int(8), .text("{}"), .int(Int64(version)), .text(now), .text(now), .text(now)])
+                    .text(status), .text("questions"), .int(50), .int(8), .text("{}"), .int(Int64(version)), .int(Int64(version)),
+                    .text(now), .text(now), .text(now)])
         }
 
         func command(_ id: String) {
@@ -193,7 +194,9 @@ enum Benchmarks {
         let firstUser = range.lowerBound == 0 ? 0 : log.owner(ofSession: range.lowerBound - 1) + 1
         let users = log.userEvents(firstUser..<(log.owner(ofSession: range.upperBound - 1) + 1))
         try store.write { tx in
-            _ = try tx.append(users.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: log.start))
+            // Registered just before their first session: times never go back in position order.
+            let at = log.start.adding(milliseconds: Int64(range.lowerBound) * 12_000)
+            _ = try tx.append(users.map { NewEvent($0) }, envelope: Envelope(actor: .system, commandID: nil, recordedAt: at))
         }
         var s = range.lowerBound
         let batch = 2000
