@@ -19,6 +19,13 @@ public protocol Projector: Sendable {
     /// (`EventBatch.newSessions`), given the event that created it: exactly what `changes(for:)` of
     /// each of its events would leave.
     func changes(forFolded session: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange]
+    /// Whether a batch may hand it folded sessions (`changes(forFolded:)`) instead of their events;
+    /// `false` for a projector that needs every event (the Merkle tree).
+    var foldsSessions: Bool { get }
+}
+
+extension Projector {
+    public var foldsSessions: Bool { true }
 }
 
 /// The inline projectors: their rules applied in the append's transaction, or to the batches of a
@@ -26,9 +33,9 @@ public protocol Projector: Sendable {
 public struct Projections: Sendable {
     public let projectors: [any Projector]
 
-    /// The four core projectors of DESIGN §3.
+    /// The four core projectors of DESIGN §3, and the Merkle tree over the log.
     public static let core = Projections([
-        AuthorizationProjector(), SessionViewsProjector(), DuplicateIndexProjector(), MonitorProjector(),
+        AuthorizationProjector(), SessionViewsProjector(), DuplicateIndexProjector(), MonitorProjector(), MerkleProjector(),
     ])
 
     public init(_ projectors: [any Projector]) { self.projectors = projectors }
@@ -57,10 +64,10 @@ public struct Projections: Sendable {
     /// state; every other event is applied one by one.
     public func apply(_ batch: EventBatch, to rows: any RowWriter) throws {
         for projector in projectors {
-            for (record, event) in batch.unfolded {
+            for (record, event) in projector.foldsSessions ? batch.unfolded : batch.events {
                 for change in try projector.changes(for: event, record, rows) { try rows.apply(change) }
             }
-            for (id, state) in batch.newSessions {
+            for (id, state) in batch.newSessions where projector.foldsSessions {
                 for change in try projector.changes(forFolded: state, createdBy: batch.creations[id]!, rows) { try rows.apply(change) }
             }
         }

@@ -160,6 +160,15 @@ struct SQLiteConnection: StorageWriter {
 
     func checkpoints() throws -> [Checkpoint] { try SQLiteStore.checkpoints(db) }
 
+    func merkleNode(level: Int, index: Int64) throws -> Data {
+        // Leaves are not stored in merkle_nodes: each is its event's own hash, leaf-hashed.
+        guard level == 0 else { return try MerkleProjector.node(level: level, index: index, SQLiteRowWriter(db)) }
+        guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM events WHERE position = ?", arguments: [index + 1]) else {
+            throw QuireError.notFound("No event at position \(index + 1).")
+        }
+        return MerkleTree.leafHash(hash)
+    }
+
     // MARK: - Commands and blobs
 
     func command(_ commandID: String) throws -> CommandRecord? { try SQLiteCommands.find(commandID, db) }

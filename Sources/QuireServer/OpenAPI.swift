@@ -1637,6 +1637,43 @@ enum OpenAPI {
         }
       }
     },
+    "/v1/checkpoint": {
+      "get": {
+        "operationId": "checkpoint",
+        "summary": "The log's signed checkpoint (C2SP tlog-checkpoint note: origin, size, base64 root, Ed25519 signature line). Public: hashes only.",
+        "security": [],
+        "responses": {
+          "200": {"description": "The note as text/plain, or its fields as JSON with Accept: application/json.", "content": {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object", "required": ["origin", "size", "root_hash", "note", "verifier_key"]}}}},
+          "404": {"description": "This server signs no checkpoints (started without --signing-key).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
+    "/v1/proofs/inclusion": {
+      "get": {
+        "operationId": "inclusionProof",
+        "summary": "An event's RFC 9162 inclusion proof (audit path, leaf to root, hex) in the tree of size events. Public: hashes only.",
+        "security": [],
+        "parameters": [{"name": "position", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}, "description": "The event's position (1 is the first)."}, {"name": "size", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}, "description": "The tree size (default: the whole log)."}],
+        "responses": {
+          "200": {"description": "The proof, as quire prove --json prints it (without the event).", "content": {"application/json": {"schema": {"type": "object", "required": ["position", "size", "leaf_index", "event_hash", "leaf_hash", "proof", "root"]}}}},
+          "400": {"description": "A missing, unknown or malformed query parameter, named.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "404": {"description": "No such position or size in the log.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
+    "/v1/proofs/consistency": {
+      "get": {
+        "operationId": "consistencyProof",
+        "summary": "The RFC 9162 consistency proof that the log at to events extends the log at from events. Public: hashes only.",
+        "security": [],
+        "parameters": [{"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}, "description": "The older tree size."}, {"name": "to", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}, "description": "The newer tree size (default: the whole log)."}],
+        "responses": {
+          "200": {"description": "The proof, as quire consistency --json prints it.", "content": {"application/json": {"schema": {"type": "object", "required": ["from", "to", "from_root", "to_root", "proof"]}}}},
+          "400": {"description": "A missing, unknown or malformed query parameter, named.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "404": {"description": "The log is shorter than to.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
     "/v1/events/stream": {
       "get": {
         "operationId": "eventStream",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QuireStorage
 import QuireCore
 
 /// How `quire serve` (and a test) runs the HTTP service.
@@ -31,11 +32,14 @@ public struct QuireServerConfiguration: Sendable {
     /// How long a client may take to send a request's head, and may pause while sending its body,
     /// before the connection is closed (a client trickling bytes cannot hold it forever).
     public var readTimeout: Duration
+    /// The key `GET /v1/checkpoint` signs with; none means the server serves proofs but no checkpoint.
+    public var signingKey: SigningKey?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, jwtSecret: String, groupCommit: Bool = true, maxBatch: Int = 256,
                 streamPollInterval: Duration = .seconds(1), streamHeartbeat: Duration = .seconds(15), logLevel: Logger.Level = .info,
                 corsOrigins: [String] = [], demoSignIns: [DemoSignIn] = [], maxStreamsPerUser: Int = 8,
-                readTimeout: Duration = .seconds(30)) {
+                readTimeout: Duration = .seconds(30), signingKey: SigningKey? = nil) {
+        self.signingKey = signingKey
         self.host = host
         self.port = port
         self.jwtSecret = jwtSecret

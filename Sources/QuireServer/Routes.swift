@@ -25,6 +25,7 @@ struct Routes: Sendable {
         (.get, "/v1/sessions/{id}"), (.patch, "/v1/sessions/{id}"), (.delete, "/v1/sessions/{id}"),
         (.post, "/v1/sessions/{id}/complete"), (.get, "/v1/monitor"), (.get, "/v1/audit"), (.post, "/v1/commands"),
         (.get, "/v1/events"), (.get, "/v1/events/stream"),
+        (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
     ]
 
     func register(on router: Router<QuireRequestContext>, auth: AuthMiddleware) {
@@ -39,7 +40,8 @@ struct Routes: Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }
 
-        let v1 = router.group("v1").add(middleware: auth)
+        registerProofs(on: router)
+        let v1 = router.group("v1").add(middleware: auth).add(middleware: CheckpointHeaderMiddleware(service: service))
         v1.post("sessions") { request, context in try await createSession(request, context) }
         v1.get("sessions") { request, context in try await listSessions(request, context) }
         v1.get("sessions/resume") { request, context in try await resume(request, context) }

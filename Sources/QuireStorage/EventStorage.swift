@@ -93,6 +93,11 @@ public protocol StorageReader {
 
     func checkpoints() throws -> [Checkpoint]
 
+    // The Merkle tree (MerkleProjector)
+    /// The hash of the complete subtree at `level` and `index` (`MerkleTree`): at level 0 the leaf
+    /// hash of the event at position `index + 1`, above it as stored; throws when there is none.
+    func merkleNode(level: Int, index: Int64) throws -> Data
+
     // The command record
     func command(_ commandID: String) throws -> CommandRecord?
     /// The highest position any recorded command appended at (0 when none).

@@ -12,7 +12,8 @@ import QuireStorage
 //
 //   quire-bench [--smoke] [--events N] [--commands N] [--only SECTION,…] [--json PATH]
 //
-// Sections: commands, append, log (queries at two sizes, rebuild, footprint), server (group
+// Sections: commands, append, log (queries at two sizes, rebuild, footprint), proofs (the Merkle
+// tree's append cost, proof latencies and bytes), server (group
 // commit and the service's memory). `--rebuild-child PATH` is what the run itself starts to
 // measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
 // the synthetic log to a file that stays, to profile commands on.
@@ -56,10 +57,10 @@ let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_00
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
 let jsonPath = option("--json") ?? "tools/bench-last-run.json"
 let querySamples = smoke ? 50 : 1000
-let sections = Set((option("--only") ?? "commands,append,log,server").split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "append", "log", "server"]
+let sections = Set((option("--only") ?? "commands,append,log,proofs,server").split(separator: ",").map(String.init))
+let knownSections: Set<String> = ["commands", "append", "log", "proofs", "server"]
 guard sections.isSubset(of: knownSections) else {
-    log("--only takes a comma-separated list of: commands, append, log, server.")
+    log("--only takes a comma-separated list of: commands, append, log, proofs, server.")
     exit(64)
 }
 
@@ -126,6 +127,10 @@ do {
         }
         record(Figure(name: "rebuild peak memory", quire: mib, baseline: nil, unit: "MiB RSS",
                       ratio: nil, target: "< 150 MiB", note: "rebuild of \(count) events in a process of its own (VmHWM)"))
+    }
+    if sections.contains("proofs") {
+        log("Merkle tree and proofs at \(totalEvents) events…")
+        for f in try Benchmarks.proofs(events: totalEvents, samples: querySamples) { record(f) }
     }
     if sections.contains("server") {
         if FileManager.default.isExecutableFile(atPath: quire) {

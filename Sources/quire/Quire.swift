@@ -17,7 +17,7 @@ struct Quire: AsyncParsableCommand {
         subcommands: [
             Init.self, UserCommand.self, SessionCommand.self, Submit.self, Legacy.self, Monitor.self, Audit.self,
             History.self, Replay.self, Explain.self, Export.self, Import.self, Rebuild.self, Verify.self,
-            Serve.self, TokenCommand.self, Demo.self,
+            Serve.self, TokenCommand.self, Demo.self, KeyCommand.self, CheckpointCommand.self, Prove.self, Consistency.self, Witness.self,
         ]
     )
 

@@ -3,6 +3,7 @@ import Foundation
 import QuireCore
 import QuireServer
 import QuireService
+import QuireStorage
 
 /// `quire serve`: the HTTP service and its pages on the same database.
 struct Serve: AsyncParsableCommand {
@@ -20,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Build the demo database first (quire demo), serve it, and print a token for each demo user.") var demo = false
     @Option(name: .customLong("cors-origin"), help: ArgumentHelp("An origin whose pages may call /v1 from a browser (repeatable).", valueName: "origin"))
     var corsOrigins: [String] = []
+    @Option(help: ArgumentHelp("The key GET /v1/checkpoint signs with (default: $QUIRE_SIGNING_KEY).", valueName: "file"))
+    var signingKey: String?
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw QuireError.usage("--port must be from 0 to 65535.") }
@@ -50,8 +53,10 @@ struct Serve: AsyncParsableCommand {
             secret = try Secret.jwt()
             service = try options.openService()
         }
+        let key = try KeyOptions.parse(signingKey.map { ["--signing-key", $0] } ?? []).signingKeyPath
+            .map { path throws(QuireError) in try SigningKey(contentsOf: path) }
         let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit,
-                                                     corsOrigins: corsOrigins, demoSignIns: signIns)
+                                                     corsOrigins: corsOrigins, demoSignIns: signIns, signingKey: key)
         // Refused in one sentence before anything says "serving".
         try configuration.validate()
         if demo {
