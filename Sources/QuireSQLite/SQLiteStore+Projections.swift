@@ -77,6 +77,18 @@ extension SQLiteStore {
         return stale
     }
 
+    @discardableResult
+    public func upgradeProjections(progress: StorageProgress? = nil) throws(QuireError) -> [String] {
+        let projectors = projections.projectors
+        let outdated: [String] = try readDatabase { db in
+            let existing = try Self.checkpoints(db)
+            return projectors.filter { p in existing.first { $0.name == p.name }?.codeVersion != p.codeVersion }.map(\.name)
+        }
+        guard !outdated.isEmpty else { return [] }
+        try rebuild(outdated, progress: progress)
+        return outdated
+    }
+
     // MARK: - Rebuild
 
     /// Rebuilds the named projections from the whole log, safely:

@@ -244,6 +244,11 @@ extension QuireService {
         }
         var checks: [VerifyReport.ProjectionCheck]
         if fault == nil {
+            // A file written by an older quire may lack a projection this version added, or keep one
+            // by older rules (session views before content versions): that is not drift, so those
+            // are built from the verified chain first. Every other projection is compared exactly as
+            // it is, never repaired.
+            try store.upgradeProjections(progress: nil)
             do throws(QuireError) {
                 let drifts = try store.drift()
                 checks = projectionNames.map { name in

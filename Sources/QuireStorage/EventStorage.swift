@@ -28,6 +28,11 @@ public protocol EventStorage: Sendable {
     /// those whose code version changed and catches up any that lag. Returns those it rebuilt.
     @discardableResult
     func prepareProjections(progress: StorageProgress?) throws(QuireError) -> [String]
+    /// Builds only the projections this version of quire keeps differently from the file: missing
+    /// ones, and those written by another version of their rules. Those that lag the log or differ
+    /// from it are left as they are (`verify` must see them). Returns those it built.
+    @discardableResult
+    func upgradeProjections(progress: StorageProgress?) throws(QuireError) -> [String]
     /// Rebuilds the named projections from the whole log while writers go on; readers never see
     /// half-built tables.
     func rebuild(_ names: [String], progress: StorageProgress?) throws(QuireError)

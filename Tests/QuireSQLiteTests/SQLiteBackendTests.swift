@@ -147,6 +147,15 @@ struct MigrationTests {
         return path
     }
 
+    /// `quire verify` opens a file without preparing it; run first on an older file, it still
+    /// passes: projections this version keeps differently are built, not reported as drift.
+    @Test func verifyIsTheFirstCommandRunOnAnOlderFile() throws {
+        let path = try copyOfFixture()
+        let report = try QuireService.open(try SQLiteStore(path: path), prepareProjections: false).verify()
+        #expect(report.ok, "\(report)")
+        #expect(report.projections.allSatisfy { $0.matches })
+    }
+
     @Test func aDatabaseMadeByTheEarlierMainOpensAndVerifies() throws {
         let path = try copyOfFixture()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
