@@ -84,9 +84,11 @@ final class SQLiteRowWriter: RowWriter {
         var columns: [Int]
     }
     private var statements: [Key: Statement] = [:]
-    /// Rows read since their table last changed: a rebuild asks for the same owner's email once
-    /// per session it folds, and a table that is written is forgotten at once.
+    /// Rows read or inserted since their table was last updated or deleted from: a rebuild asks for
+    /// the same owner's email once per session it folds, and the Merkle projection for the node it
+    /// has just written. An update or delete forgets the table's rows at once.
     private var reads: [ObjectIdentifier: [[StoredValue]: StoredRow?]] = [:]
+    private static let readsPerTable = 4096
 
     init(_ db: Database) { self.db = db }
 
@@ -119,10 +121,6 @@ final class SQLiteRowWriter: RowWriter {
     func apply(_ change: RowChange) throws {
         let statement: Statement
         switch change {
-        case .insert(let table, _), .upsert(let table, _), .update(let table, _, _), .increment(let table, _, _), .delete(let table, _, _):
-            if !reads.isEmpty { reads[ObjectIdentifier(table)] = nil }
-        }
-        switch change {
         case .insert(let table, let row), .upsert(let table, let row):
             let replace: Bool
             if case .upsert = change { replace = true } else { replace = false }
@@ -148,5 +146,15 @@ final class SQLiteRowWriter: RowWriter {
             Self.bind(statement, [value])
         }
         try statement.execute()
+        switch change {
+        case .insert(let table, let row), .upsert(let table, let row):
+            // Written through, once it is written: the row is what a later read of its key gets (the
+            // Merkle projection reads the sibling it wrote a moment ago). Bounded per table.
+            let id = ObjectIdentifier(table)
+            if reads[id, default: [:]].count >= Self.readsPerTable { reads[id] = [:] }
+            reads[id, default: [:]][table.keyPositions.map { row[$0] }] = .some(row)
+        case .update(let table, _, _), .increment(let table, _, _), .delete(let table, _, _):
+            if !reads.isEmpty { reads[ObjectIdentifier(table)] = nil }
+        }
     }
 }
