@@ -17,6 +17,7 @@ let fuzzTargets: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
     "legacy": fuzzLegacyRows,
     "lines": fuzzLineReader,
     "time": fuzzTimes,
+    "headers": fuzzHeaders,
 ]
 
 let selectedTarget: @Sendable (UnsafeBufferPointer<UInt8>) -> Void = {

@@ -8,7 +8,14 @@ import Foundation
     guard let strict = text.withUTF8(StrictJSONReader.document) else { return }
     guard let reference = (try? EventCoding.decoder.decode(JSONValue.self, from: Data(text.utf8)))
             ?? (try? EventCoding.decoder.decode(JSONValue.self, from: Data(signingZeroExponents(text).utf8))) else {
-        disagree("the strict reader accepted JSON that JSONDecoder refuses", input)
+        // JSONDecoder also refuses some zero mantissas with exponents that the sign trick below
+        // does not cover (`0.00E5`, found by this target; `0.0e1` it reads). When
+        // `JSONSerialization`, Foundation's other parser, accepts the text, it is valid JSON and the
+        // refusal is JSONDecoder's own bug; the value cannot be compared then, validity is.
+        guard (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil else {
+            disagree("the strict reader accepted JSON that JSONDecoder and JSONSerialization refuse", input)
+        }
+        return
     }
     guard strict == reference else { disagree("the strict reader read \(strict) where JSONDecoder read \(reference)", input) }
     // What the reader accepted, written canonically, reads back as the same value.

@@ -27,11 +27,9 @@ struct AuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("Send a bearer token: Authorization: Bearer <JWT> (quire token issue mints one).")
         }
-        let scheme = header.prefix(7)
-        guard scheme.lowercased() == "bearer ", header.count > 7 else {
+        guard let token = HTTPHeaderValues.bearerToken(header) else {
             throw APIError.unauthorized("The Authorization header must be 'Bearer <JWT>'.")
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let subject: String
         switch await tokens.verify(token) {
         case .success(let sub): subject = sub

@@ -67,10 +67,7 @@ extension Request {
     /// The version an `If-Match` header names: `3`, `"3"` or `W/"3"`.
     func ifMatchVersion() throws -> Int? {
         guard let raw = headers[.ifMatch] else { return nil }
-        var text = raw.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { text = String(text.dropFirst().dropLast()) }
-        guard let version = Int(text), version >= 0 else {
+        guard let version = HTTPHeaderValues.ifMatchVersion(raw) else {
             throw APIError.badRequest("If-Match must name a session version, such as \"3\", not \(raw).")
         }
         return version
