@@ -6,10 +6,14 @@ import QuireStorage
 /// The operations on the `events` table. Each takes the `Database` of a transaction the caller
 /// opened, so that an append and the inline projections commit together.
 enum SQLiteLog {
-    static func tip(_ db: Database) throws -> LogTip {
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"))
-        guard let row else { return .empty }
-        return LogTip(position: row[0], hash: row[1])
+    static func tip(_ db: Database) throws -> LogTip { try last(db).tip }
+
+    /// The last event's position, hash and time, in one read: what an append chains from and
+    /// must not be earlier than.
+    static func last(_ db: Database) throws -> (tip: LogTip, recordedAt: String?) {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
+        guard let row else { return (.empty, nil) }
+        return (LogTip(position: row[0], hash: row[1]), row[2])
     }
 
     /// The stored `recorded_at` of the last event.
@@ -42,10 +46,11 @@ enum SQLiteLog {
             }
             versions[stream] = current
         }
-        var tip = try tip(db)
+        let (start, lastTime) = try last(db)
+        var tip = start
         let recordedAt = envelope.recordedAt.description
         // Times never go back in position order (the trigger says so too, for anyone else).
-        if let last = try lastRecordedAt(db), recordedAt < last {
+        if let last = lastTime, recordedAt < last {
             throw QuireError.internal("An event recorded at \(recordedAt) cannot follow position \(tip.position), recorded at \(last): recorded_at never decreases in position order.")
         }
         let actor = envelope.actor.description
