@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // The pages `quire serve` renders: Mustache templates compiled into the binary.
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // The PostgreSQL backend: the wire protocol, bound parameters, TLS for hosted databases.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The live HTTP tests' client.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
@@ -59,13 +62,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL backend (postgres-nio): the same log, the same projection rules, row-level
+        // security for the web app's own reads, LISTEN/NOTIFY for live tails. All of quire's
+        // PostgreSQL SQL. Replay folds into an in-memory SQLite store (no copy of the log).
+        .target(
+            name: "QuirePostgres",
+            dependencies: [
+                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one command handler and the queries, on the storage contract; the CLI and the
         // server call it.
         .target(name: "QuireService", dependencies: ["QuireCore", "QuireStorage"], swiftSettings: swiftSettings),
         // The one place that turns `--db` / QUIRE_DB into a backend.
         .target(
             name: "QuireBackends",
-            dependencies: ["QuireCore", "QuireStorage", "QuireService", "QuireSQLite"],
+            dependencies: ["QuireCore", "QuireStorage", "QuireService", "QuireSQLite", "QuirePostgres"],
             swiftSettings: swiftSettings
         ),
         // The HTTP service: routes, auth, group commit, server-sent events, metrics.
@@ -118,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "QuireStorageTests",
             dependencies: [
-                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService", "QuireTestSupport",
+                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuirePostgres", "QuireService", "QuireTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -128,6 +146,13 @@ let package = Package(
             name: "QuireSQLiteTests",
             dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        // What only the PostgreSQL backend has: roles and row-level security, query plans, several
+        // processes on one database. Needs QUIRE_TEST_POSTGRES (tools/postgres start prints one).
+        .testTarget(
+            name: "QuirePostgresTests",
+            dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuirePostgres", "QuireSQLite", "QuireService", "QuireBackends"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

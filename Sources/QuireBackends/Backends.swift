@@ -1,4 +1,5 @@
 import QuireCore
+import QuirePostgres
 import QuireService
 import QuireSQLite
 import QuireStorage
@@ -6,11 +7,11 @@ import QuireStorage
 /// The one place that turns a `--db` / `QUIRE_DB` value into a backend. Nothing else in quire
 /// knows which backends exist: the service, the server and the CLI speak the storage contract.
 public enum Backends {
-    /// The backend a location names. Today every location is an SQLite file path (the embedded
-    /// default); a `postgresql://` URL will select the PostgreSQL backend.
+    /// The backend a location names: a `postgresql://` (or `postgres://`) URL selects the
+    /// PostgreSQL backend; anything else is an SQLite file path, the embedded default.
     public static func open(_ location: String, options: StorageOptions = StorageOptions()) throws(QuireError) -> any EventStorage {
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw .usage("This build of quire has no PostgreSQL backend yet; --db takes an SQLite file path.")
+        if PostgresLocation.isPostgres(location) {
+            return try PostgresStore(url: location, options: options)
         }
         return try SQLiteStore(path: location, options: options)
     }

@@ -25,6 +25,9 @@ public struct QuireError: Error, Equatable, Sendable, CustomStringConvertible {
         case conflict
         /// The actor's role does not allow the command.
         case forbidden
+        /// The database cannot be reached right now (restarting, unreachable, the connection was
+        /// cut): nothing was appended, and the same command is safe to retry.
+        case unavailable
         /// Anything else: storage failures, a broken invariant.
         case `internal`
     }
@@ -55,7 +58,7 @@ public struct QuireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidInput, .tooLarge, .duplicate, .notInProgress, .commandIDReused: 65
         case .notFound: 66
         case .unknownUser: 67
-        case .conflict: 75
+        case .conflict, .unavailable: 75
         case .forbidden: 77
         case .internal: 1
         }
@@ -67,6 +70,7 @@ public struct QuireError: Error, Equatable, Sendable, CustomStringConvertible {
     public static func unknownUser(_ message: String) -> QuireError { QuireError(.unknownUser, message) }
     public static func forbidden(_ message: String) -> QuireError { QuireError(.forbidden, message) }
     public static func `internal`(_ message: String) -> QuireError { QuireError(.internal, message) }
+    public static func unavailable(_ message: String) -> QuireError { QuireError(.unavailable, message) }
 
     /// The answer for a session that does not exist, is deleted, or is someone else's.
     public static func sessionNotFound(_ id: SessionID) -> QuireError {

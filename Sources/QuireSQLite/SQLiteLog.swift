@@ -36,49 +36,14 @@ enum SQLiteLog {
         for new in events where versions[new.event.stream] == nil {
             let stream = new.event.stream
             let current = try version(of: stream, db)
-            switch new.expectedVersion {
-            case .any: break
-            case .noStream where current != 0:
-                throw QuireError.conflict(stream: stream, expected: 0, actual: current)
-            case .exactly(let expected) where expected != current:
-                throw QuireError.conflict(stream: stream, expected: expected, actual: current)
-            default: break
-            }
+            try AppendRules.check(new.expectedVersion, stream: stream, current: current)
             versions[stream] = current
         }
-        let (start, lastTime) = try last(db)
-        var tip = start
-        let recordedAt = envelope.recordedAt.description
-        // Times never go back in position order (the trigger says so too, for anyone else).
-        if let last = lastTime, recordedAt < last {
-            throw QuireError.internal("An event recorded at \(recordedAt) cannot follow position \(tip.position), recorded at \(last): recorded_at never decreases in position order.")
-        }
-        let actor = envelope.actor.description
-        var appended: [RecordedEvent] = []
-        appended.reserveCapacity(events.count)
-        for new in events {
-            let stream = new.event.stream
-            let version = versions[stream]! + 1
-            versions[stream] = version
-            let record = try makeRecord(new.event, position: tip.position + 1, version: version, actor: actor,
-                                        commandID: envelope.commandID, recordedAt: recordedAt, prev: tip.hash)
-            try insert(record, db)
-            tip = LogTip(position: record.position, hash: record.hash)
-            appended.append(record)
-        }
+        let (tip, lastTime) = try last(db)
+        try AppendRules.checkTime(envelope.recordedAt.description, after: tip, recordedAt: lastTime)
+        let appended = try AppendRules.records(events, envelope: envelope, after: tip, versions: versions)
+        for record in appended { try insert(record, db) }
         return appended
-    }
-
-    static func makeRecord(_ event: Event, position: Int64, version: Int, actor: String, commandID: String?,
-                           recordedAt: String, prev: Data) throws -> RecordedEvent {
-        let payload = try event.encodedPayload()
-        let eventID = Identifier.newUUID()
-        let hash = HashChain.hash(prev: prev, position: position, stream: event.stream, version: version,
-                                  type: event.type, schema: event.schema, eventID: eventID, actor: actor,
-                                  commandID: commandID, recordedAt: recordedAt, payload: payload)
-        return RecordedEvent(position: position, stream: event.stream, version: version, type: event.type,
-                             schema: event.schema, eventID: eventID, actor: actor, commandID: commandID,
-                             recordedAt: recordedAt, payload: payload, prevHash: prev, hash: hash)
     }
 
     /// Inserts a row exactly as given (also what `import` uses to copy a verified log).
@@ -143,24 +108,12 @@ enum SQLiteLog {
     /// Recomputes every hash from the rows as stored. Returns the number of events checked, or
     /// the first position where the chain breaks.
     static func verifyChain(_ db: Database, progress: ((Int64) -> Void)? = nil) throws -> Result<Int64, ChainFault> {
-        var expectedPosition: Int64 = 1
-        var prev = HashChain.genesis
-        var fault: ChainFault?
+        var verifier = ChainVerifier()
         let cursor = try Row.fetchCursor(db.makeStatement(sql: "SELECT \(columns) FROM events ORDER BY position"))
         while let row = try cursor.next() {
-            let e = record(row)
-            if e.position != expectedPosition {
-                fault = ChainFault(position: expectedPosition, reason: "position \(expectedPosition) is missing (next is \(e.position))")
-            } else if e.prevHash != prev {
-                fault = ChainFault(position: e.position, reason: "prev_hash does not match the hash of position \(e.position - 1)")
-            } else if HashChain.hash(of: e, after: prev) != e.hash {
-                fault = ChainFault(position: e.position, reason: "hash does not match the row's contents")
-            }
-            if let fault { return .failure(fault) }
-            prev = e.hash
-            expectedPosition += 1
-            if expectedPosition % 10_000 == 0 { progress?(expectedPosition - 1) }
+            if let fault = verifier.check(record(row)) { return .failure(fault) }
+            if verifier.checked % 10_000 == 0 { progress?(verifier.checked) }
         }
-        return .success(expectedPosition - 1)
+        return .success(verifier.checked)
     }
 }

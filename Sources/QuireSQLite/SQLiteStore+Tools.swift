@@ -33,3 +33,26 @@ extension SQLiteStore {
         try writeDatabase { db in try db.execute(sql: sql, arguments: SQLiteTables.arguments(arguments)) }
     }
 }
+
+extension SQLiteStore {
+    /// A fresh in-memory store holding `projections` as folded from another backend's log: the
+    /// scratch that backend's `replay` and `verify` read. `feed` hands each batch of consecutive
+    /// events to the function it is given, in order, and returns the last position it fed; every
+    /// projection's checkpoint is set there.
+    public static func folded(_ projections: Projections,
+                              from feed: (_ apply: (EventBatch) throws -> Void) throws -> Int64) throws(QuireError) -> SQLiteStore {
+        let memory = try SQLiteStore.inMemory(projections: projections)
+        try memory.writeDatabase { db in
+            let rows = SQLiteRowWriter(db)
+            let last = try feed { batch in try projections.apply(batch, to: rows) }
+            for p in projections.projectors { try setCheckpoint(p, position: last, db) }
+        }
+        return memory
+    }
+
+    /// Every row of a projection table, ordered by its primary key as bytes: what `verify`
+    /// compares across backends.
+    public func orderedRows(of table: TableSchema) throws(QuireError) -> [StoredRow] {
+        try query(sql: SQLiteTables.orderedRows(table))
+    }
+}

@@ -38,6 +38,8 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             code = "precondition_failed"
         }
         if error.code == .unknownUser { headers[.wwwAuthenticate] = "Bearer" }
+        // The database is restarting or unreachable: the same request is safe to send again.
+        if error.code == .unavailable { headers[.retryAfter] = "2" }
         expectedVersion = error.expectedVersion
         actualVersion = error.actualVersion
         existingSession = error.existingSession?.rawValue
@@ -51,6 +53,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         case .notFound: .notFound
         case .unknownUser: .unauthorized
         case .forbidden: .forbidden
+        case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }
     }

@@ -80,3 +80,30 @@ extension Data {
         self.init(bytes)
     }
 }
+
+/// Checks a log's rows one at a time, in position order, as every backend's `verifyChain` reads
+/// them: positions from 1 without gaps, each `prev_hash` the hash before it, each hash
+/// recomputed from the row as stored.
+public struct ChainVerifier {
+    public private(set) var checked: Int64 = 0
+    private var prev = HashChain.genesis
+
+    public init() {}
+
+    /// The fault this row shows, or nil when it follows.
+    public mutating func check(_ e: RecordedEvent) -> ChainFault? {
+        let expected = checked + 1
+        if e.position != expected {
+            return ChainFault(position: expected, reason: "position \(expected) is missing (next is \(e.position))")
+        }
+        if e.prevHash != prev {
+            return ChainFault(position: e.position, reason: "prev_hash does not match the hash of position \(e.position - 1)")
+        }
+        if HashChain.hash(of: e, after: prev) != e.hash {
+            return ChainFault(position: e.position, reason: "hash does not match the row's contents")
+        }
+        prev = e.hash
+        checked = expected
+        return nil
+    }
+}

@@ -75,3 +75,55 @@ public struct Envelope: Sendable {
         self.recordedAt = recordedAt
     }
 }
+
+/// What every backend's append does the same way, around its own reads and inserts: check each
+/// stream's expected version, refuse a time earlier than the log's last, and chain the records.
+public enum AppendRules {
+    /// Throws `QuireError.conflict` with both versions when `current` is not what `expected` says.
+    public static func check(_ expected: ExpectedVersion, stream: String, current: Int) throws(QuireError) {
+        switch expected {
+        case .any: break
+        case .noStream where current != 0:
+            throw .conflict(stream: stream, expected: 0, actual: current)
+        case .exactly(let version) where version != current:
+            throw .conflict(stream: stream, expected: version, actual: current)
+        default: break
+        }
+    }
+
+    /// Times never go back in position order (the backends' triggers say so too, for anyone else).
+    public static func checkTime(_ recordedAt: String, after tip: LogTip, recordedAt last: String?) throws(QuireError) {
+        if let last, recordedAt < last {
+            throw .internal("An event recorded at \(recordedAt) cannot follow position \(tip.position), recorded at \(last): recorded_at never decreases in position order.")
+        }
+    }
+
+    /// The records for `events`, chained after `tip`, given each stream's current version (the
+    /// check above already passed). One fresh event id each.
+    public static func records(_ events: [NewEvent], envelope: Envelope, after tip: LogTip,
+                               versions: [String: Int]) throws -> [RecordedEvent] {
+        var versions = versions
+        var tip = tip
+        let recordedAt = envelope.recordedAt.description
+        let actor = envelope.actor.description
+        var records: [RecordedEvent] = []
+        records.reserveCapacity(events.count)
+        for new in events {
+            let stream = new.event.stream
+            let version = (versions[stream] ?? 0) + 1
+            versions[stream] = version
+            let payload = try new.event.encodedPayload()
+            let eventID = Identifier.newUUID()
+            let position = tip.position + 1
+            let hash = HashChain.hash(prev: tip.hash, position: position, stream: stream, version: version,
+                                      type: new.event.type, schema: new.event.schema, eventID: eventID, actor: actor,
+                                      commandID: envelope.commandID, recordedAt: recordedAt, payload: payload)
+            let record = RecordedEvent(position: position, stream: stream, version: version, type: new.event.type,
+                                       schema: new.event.schema, eventID: eventID, actor: actor, commandID: envelope.commandID,
+                                       recordedAt: recordedAt, payload: payload, prevHash: tip.hash, hash: hash)
+            tip = LogTip(position: position, hash: hash)
+            records.append(record)
+        }
+        return records
+    }
+}

@@ -11,6 +11,7 @@ struct QuireErrorTests {
         .unknownUser: 67,
         .conflict: 75,
         .forbidden: 77,
+        .unavailable: 75,
         .internal: 1,
     ]
 
@@ -27,7 +28,7 @@ struct QuireErrorTests {
     @Test func codesAreSpelledInSnakeCase() {
         #expect(QuireError.Code.allCases.map(\.rawValue) == [
             "usage", "invalid_input", "too_large", "duplicate", "not_in_progress", "command_id_reused",
-            "not_found", "unknown_user", "conflict", "forbidden", "internal",
+            "not_found", "unknown_user", "conflict", "forbidden", "unavailable", "internal",
         ])
     }
 

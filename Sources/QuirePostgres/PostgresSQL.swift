@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import QuireCore
+import QuireStorage
+
+/// One value bound to a query's `$n`: quire's projection values plus the log's own types.
+enum SQLValue {
+    case null
+    case integer(Int64)
+    case text(String)
+    case bytes(Data)
+
+    init(_ value: StoredValue) {
+        switch value {
+        case .null: self = .null
+        case .integer(let n): self = .integer(n)
+        case .text(let t): self = .text(t)
+        }
+    }
+
+    init(_ text: String?) { self = text.map(SQLValue.text) ?? .null }
+    init(_ n: Int) { self = .integer(Int64(n)) }
+    init(_ n: Int64) { self = .integer(n) }
+}
+
+/// Queries on one leased connection, each waiting for its result: the synchronous face the
+/// storage contract needs. Every value is a bound parameter; only identifiers quire itself
+/// chose (its schema and table names) are written into the SQL text.
+struct PostgresSQL {
+    let connection: PostgresConnection
+    let location: PostgresLocation
+    let logger: Logger
+
+    static func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .null: binds.appendNull()
+            case .integer(let n): binds.append(n)
+            case .text(let t): binds.append(t)
+            case .bytes(let d): binds.append(ByteBuffer(bytes: d))
+            }
+        }
+        return binds
+    }
+
+    /// Runs one statement and returns its rows.
+    @discardableResult
+    func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRandomAccessRow] {
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values))
+        do {
+            return try connection.query(query, logger: logger).wait().rows.map { $0.makeRandomAccess() }
+        } catch {
+            throw PostgresErrors.translate(error, location)
+        }
+    }
+
+    /// Runs SQL without parameters, several statements allowed (DDL, migrations), one statement
+    /// at a time (the driver sends each as a prepared statement, which holds one command).
+    func execute(_ sql: String) throws {
+        for statement in Self.statements(sql) { try query(statement) }
+    }
+
+    /// Splits a script at the semicolons that end its statements: not those inside quotes, quoted
+    /// names, dollar-quoted bodies (`$$ … $$`, `$f$ … $f$`) or `--` comments.
+    static func statements(_ script: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        let chars = Array(script)
+        var i = 0
+        func flush() {
+            let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { result.append(trimmed) }
+            current = ""
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "-", i + 1 < chars.count, chars[i + 1] == "-" {
+                while i < chars.count, chars[i] != "\n" { i += 1 }
+                continue
+            }
+            if c == "'" || c == "\"" {
+                current.append(c)
+                i += 1
+                while i < chars.count {
+                    current.append(chars[i])
+                    if chars[i] == c {
+                        if i + 1 < chars.count, chars[i + 1] == c { current.append(c); i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                i += 1
+                continue
+            }
+            if c == "$", let close = chars[(i + 1)...].firstIndex(of: "$"),
+               chars[(i + 1)..<close].allSatisfy({ $0.isLetter || $0 == "_" }) {
+                let tag = Array(chars[i...close])
+                current.append(contentsOf: tag)
+                i = close + 1
+                while i < chars.count {
+                    if chars[i] == "$", i + tag.count <= chars.count, Array(chars[i..<(i + tag.count)]) == tag {
+                        current.append(contentsOf: tag)
+                        i += tag.count
+                        break
+                    }
+                    current.append(chars[i])
+                    i += 1
+                }
+                continue
+            }
+            if c == ";" {
+                flush()
+            } else {
+                current.append(c)
+            }
+            i += 1
+        }
+        flush()
+        return result
+    }
+
+    func scalar(_ sql: String, _ values: [SQLValue] = []) throws -> Int64? {
+        guard let row = try query(sql, values).first else { return nil }
+        return try Self.int64(row[0])
+    }
+
+    // MARK: - Reading cells
+
+    static func string(_ cell: PostgresCell) throws -> String {
+        try cell.decode(String.self)
+    }
+
+    static func optionalString(_ cell: PostgresCell) throws -> String? {
+        cell.bytes == nil ? nil : try cell.decode(String.self)
+    }
+
+    static func int64(_ cell: PostgresCell) throws -> Int64? {
+        guard cell.bytes != nil else { return nil }
+        switch cell.dataType {
+        case .int2: return Int64(try cell.decode(Int16.self))
+        case .int4: return Int64(try cell.decode(Int32.self))
+        case .numeric, .text, .varchar: return Int64(try cell.decode(String.self))
+        default: return try cell.decode(Int64.self)
+        }
+    }
+
+    static func int(_ cell: PostgresCell) throws -> Int { Int(try int64(cell) ?? 0) }
+
+    static func data(_ cell: PostgresCell) throws -> Data {
+        guard var buffer = cell.bytes else { return Data() }
+        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    }
+
+    /// A projection column as the rules read it.
+    static func stored(_ cell: PostgresCell) throws -> StoredValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .numeric: return .integer(try int64(cell) ?? 0)
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea: return .text(String(decoding: try data(cell), as: UTF8.self))
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+
+    static func storedRow(_ row: PostgresRandomAccessRow) throws -> StoredRow {
+        var values: StoredRow = []
+        values.reserveCapacity(row.count)
+        for i in 0..<row.count { values.append(try stored(row[i])) }
+        return values
+    }
+}

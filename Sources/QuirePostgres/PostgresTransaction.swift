@@ -1,0 +1,324 @@
+import Foundation
+import PostgresNIO
+import QuireCore
+import QuireProjections
+import QuireStorage
+
+/// The storage contract's reads and writes on one PostgreSQL transaction. It lives only inside
+/// the closure of `PostgresStore.write` or `read`, like the connection it holds.
+final class PostgresTransaction: StorageWriter {
+    let sql: PostgresSQL
+    let projections: Projections
+    let schema: String
+    private var savepoints = 0
+
+    init(_ sql: PostgresSQL, _ projections: Projections, schema: String) {
+        self.sql = sql
+        self.projections = projections
+        self.schema = schema
+    }
+
+    // MARK: - The log
+
+    static let columns = "position, stream, version, type, schema, event_id, actor, command_id, recorded_at, payload, prev_hash, hash"
+
+    static func record(_ row: PostgresRandomAccessRow) throws -> RecordedEvent {
+        RecordedEvent(position: try PostgresSQL.int64(row[0]) ?? 0, stream: try PostgresSQL.string(row[1]),
+                      version: try PostgresSQL.int(row[2]), type: try PostgresSQL.string(row[3]),
+                      schema: try PostgresSQL.int(row[4]), eventID: try PostgresSQL.string(row[5]),
+                      actor: try PostgresSQL.string(row[6]), commandID: try PostgresSQL.optionalString(row[7]),
+                      recordedAt: try PostgresSQL.string(row[8]), payload: try PostgresSQL.string(row[9]),
+                      prevHash: try PostgresSQL.data(row[10]), hash: try PostgresSQL.data(row[11]))
+    }
+
+    private func events(_ statement: String, _ values: [SQLValue]) throws -> [RecordedEvent] {
+        try sql.query(statement, values).map(Self.record)
+    }
+
+    /// The head row: the last position, its hash and its time.
+    func head() throws -> (tip: LogTip, recordedAt: String?) {
+        guard let row = try sql.query("SELECT position, hash, recorded_at FROM log_head").first else {
+            throw QuireError.internal("The log's head row is missing from \(sql.location): the database was changed behind quire's back.")
+        }
+        return (LogTip(position: try PostgresSQL.int64(row[0]) ?? 0, hash: try PostgresSQL.data(row[1])),
+                try PostgresSQL.optionalString(row[2]))
+    }
+
+    func tip() throws -> LogTip {
+        let tip = try head().tip
+        return tip.position == 0 ? .empty : tip
+    }
+
+    func lastRecordedAt() throws -> Timestamp? { try head().recordedAt.flatMap { Timestamp(rfc3339: $0) } }
+
+    func events(after position: Int64, limit: Int) throws -> [RecordedEvent] {
+        try events("SELECT \(Self.columns) FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+                   [.integer(position), .integer(Int64(min(limit, Int(Int64.max))))])
+    }
+
+    func events(stream: String) throws -> [RecordedEvent] {
+        try events("SELECT \(Self.columns) FROM events WHERE stream = $1 ORDER BY version", [.text(stream)])
+    }
+
+    /// Pages of 1,000 by position: memory stays flat, and inside a read transaction every page
+    /// comes from the same snapshot.
+    func forEachEvent(after position: Int64, until: Int64, _ body: (RecordedEvent) throws -> Void) throws {
+        try forEachPage(after: position, until: until) { page in for e in page { try body(e) } }
+    }
+
+    func forEachPage(after position: Int64, until: Int64, size: Int = 1000, _ body: ([RecordedEvent]) throws -> Void) throws {
+        var last = position
+        while true {
+            let page = try events("SELECT \(Self.columns) FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
+                                  [.integer(last), .integer(until), .integer(Int64(size))])
+            guard let end = page.last else { return }
+            try body(page)
+            last = end.position
+            if page.count < size { return }
+        }
+    }
+
+    func audit(_ filter: AuditFilter, ascending: Bool) throws -> [RecordedEvent] {
+        let (statement, values) = PostgresAudit.statement(filter, ascending: ascending)
+        return try events(statement, values)
+    }
+
+    func position(atOrBefore time: Timestamp) throws -> Int64 {
+        try sql.scalar("SELECT MAX(position) FROM events WHERE recorded_at <= $1", [.text(time.description)]) ?? 0
+    }
+
+    func verifyChain(progress: ((Int64) -> Void)?) throws -> Result<Int64, ChainFault> {
+        var verifier = ChainVerifier()
+        var fault: ChainFault?
+        try forEachPage(after: 0, until: Int64.max, size: 5000) { page in
+            for e in page where fault == nil {
+                fault = verifier.check(e)
+            }
+            if fault == nil { progress?(verifier.checked) }
+            if fault != nil { throw Stop() }
+        }
+        if let fault { return .failure(fault) }
+        return .success(verifier.checked)
+    }
+
+    private struct Stop: Error {}
+
+    // MARK: - Authorization
+
+    private func users(_ condition: String, _ values: [SQLValue]) throws -> [UserState] {
+        try sql.query(PostgresTables.selectAll(AuthorizationProjector.users) + " " + condition, values)
+            .map { AuthorizationProjector.user(try PostgresSQL.storedRow($0)) }
+    }
+
+    func user(named name: String) throws -> UserState? {
+        if let user = try users("WHERE user_id = $1", [.text(name)]).first { return user }
+        return try users("WHERE email = $1", [.text(name.lowercased())]).first
+    }
+
+    func user(id: UserID) throws -> UserState? { try users("WHERE user_id = $1", [.text(id.rawValue)]).first }
+
+    func users() throws -> [UserState] { try users("ORDER BY email", []) }
+
+    func users(_ ids: [UserID]) throws -> [UserState] {
+        guard !ids.isEmpty else { return [] }
+        return try users("WHERE user_id IN (\(Self.marks(ids.count)))", ids.map { .text($0.rawValue) })
+    }
+
+    func activeSystemAdmins() throws -> Int {
+        Int(try sql.scalar("SELECT COUNT(*) FROM auth_users WHERE role = 'system_admin' AND active = 1") ?? 0)
+    }
+
+    func sessionAccess(_ id: SessionID) throws -> SessionAccess? {
+        try sql.query(PostgresTables.selectAll(AuthorizationProjector.sessions) + " WHERE session_id = $1", [.text(id.rawValue)])
+            .first.map { AuthorizationProjector.access(try PostgresSQL.storedRow($0)) }
+    }
+
+    // MARK: - Session views
+
+    private static let viewColumns = PostgresTables.selectAll(SessionViewsProjector.views)
+
+    private func sessions(_ statement: String, _ values: [SQLValue]) throws -> [SessionState] {
+        try sql.query(statement, values).map { SessionViewsProjector.state(try PostgresSQL.storedRow($0)) }
+    }
+
+    func session(_ id: SessionID) throws -> SessionState? {
+        try sessions(Self.viewColumns + " WHERE session_id = $1", [.text(id.rawValue)]).first
+    }
+
+    func sessions(_ ids: [SessionID]) throws -> [SessionState] {
+        guard !ids.isEmpty else { return [] }
+        return try sessions(Self.viewColumns + " WHERE session_id IN (\(Self.marks(ids.count))) ORDER BY created_at",
+                            ids.map { .text($0.rawValue) })
+    }
+
+    func sessions(visibleTo user: UserID) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE owner_id = $1 AND status IN ('in_progress', 'completed')
+            UNION ALL
+            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
+            ORDER BY last_accessed_at DESC, session_id
+            """, [.text(user.rawValue)])
+    }
+
+    func mostRecentInProgress(of user: UserID) throws -> SessionState? {
+        try sessions("""
+            \(Self.viewColumns) WHERE owner_id = $1 AND status = 'in_progress'
+            ORDER BY last_accessed_at DESC, session_id DESC LIMIT 1
+            """, [.text(user.rawValue)]).first
+    }
+
+    func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE owner_id = $1 AND status = 'in_progress' AND file_name = $2
+            UNION
+            \(Self.viewColumns) WHERE owner_id = $1 AND status = 'in_progress' AND paper_code = $3
+            ORDER BY created_at
+            """, [.text(owner.rawValue), .text(fileName), SQLValue(paperCode)])
+    }
+
+    // MARK: - Duplicates
+
+    func duplicateSessions(owner: UserID, jsonHash: String) throws -> [SessionID] {
+        try sql.query("SELECT session_id FROM duplicate_index WHERE owner_id = $1 AND json_hash = $2 ORDER BY created_at, session_id",
+                      [.text(owner.rawValue), .text(jsonHash)]).map { SessionID(try PostgresSQL.string($0[0])) }
+    }
+
+    func duplicateGroups() throws -> [DuplicateGroup] {
+        var result: [DuplicateGroup] = []
+        for row in try sql.query("SELECT owner_id, json_hash, session_id FROM duplicate_index ORDER BY owner_id, json_hash, created_at") {
+            let owner = UserID(try PostgresSQL.string(row[0])), hash = try PostgresSQL.string(row[1])
+            let id = SessionID(try PostgresSQL.string(row[2]))
+            if let last = result.last, last.owner == owner, last.jsonHash == hash {
+                result[result.count - 1].sessions.append(id)
+            } else {
+                result.append(DuplicateGroup(owner: owner, jsonHash: hash, sessions: [id]))
+            }
+        }
+        return result
+    }
+
+    // MARK: - Monitor
+
+    func monitor(accessedBefore: Timestamp?, limit: Int, offset: Int) throws -> [MonitorEntry] {
+        try sql.query("""
+            \(PostgresTables.selectAll(MonitorProjector.sessions)) WHERE last_accessed_at <= $1
+            ORDER BY last_accessed_at, session_id LIMIT $2 OFFSET $3
+            """, [.text((accessedBefore ?? Timestamp(milliseconds: 253_402_300_799_000)).description), SQLValue(limit), SQLValue(offset)])
+            .map { MonitorProjector.entry(try PostgresSQL.storedRow($0)) }
+    }
+
+    func monitorCount() throws -> Int { Int(try sql.scalar("SELECT COUNT(*) FROM monitor_sessions") ?? 0) }
+
+    func checkpoints() throws -> [Checkpoint] {
+        try sql.query("SELECT name, code_version, position FROM projection_checkpoints ORDER BY name").map {
+            Checkpoint(name: try PostgresSQL.string($0[0]), codeVersion: try PostgresSQL.int($0[1]), position: try PostgresSQL.int64($0[2]) ?? 0)
+        }
+    }
+
+    func merkleNode(level: Int, index: Int64) throws -> Data {
+        guard level == 0 else { return try MerkleProjector.node(level: level, index: index, PostgresRowWriter(sql)) }
+        guard let row = try sql.query("SELECT hash FROM events WHERE position = $1", [.integer(index + 1)]).first else {
+            throw QuireError.notFound("No event at position \(index + 1).")
+        }
+        return MerkleTree.leafHash(try PostgresSQL.data(row[0]))
+    }
+
+    // MARK: - Commands and blobs
+
+    func command(_ commandID: String) throws -> CommandRecord? {
+        try sql.query("SELECT command_id, fingerprint, actor, outcome, first_position FROM commands WHERE command_id = $1",
+                      [.text(commandID)]).first.map {
+            CommandRecord(commandID: try PostgresSQL.string($0[0]), fingerprint: try PostgresSQL.string($0[1]),
+                          actor: try PostgresSQL.string($0[2]), outcome: try PostgresSQL.string($0[3]),
+                          firstPosition: try PostgresSQL.int64($0[4]) ?? 0)
+        }
+    }
+
+    func lastCommandPosition() throws -> Int64 { try sql.scalar("SELECT MAX(first_position) FROM commands") ?? 0 }
+
+    func blob(_ hash: String) throws -> Data? {
+        try sql.query("SELECT content FROM blobs WHERE hash = $1", [.text(hash)]).first.map { try PostgresSQL.data($0[0]) }
+    }
+
+    // MARK: - Writes
+
+    func append(_ events: [NewEvent], envelope: Envelope) throws -> [RecordedEvent] {
+        guard !events.isEmpty else { return [] }
+        var versions: [String: Int] = [:]
+        for new in events where versions[new.event.stream] == nil {
+            let stream = new.event.stream
+            let current = Int(try sql.scalar("SELECT MAX(version) FROM events WHERE stream = $1", [.text(stream)]) ?? 0)
+            try AppendRules.check(new.expectedVersion, stream: stream, current: current)
+            versions[stream] = current
+        }
+        let (tip, lastTime) = try head()
+        try AppendRules.checkTime(envelope.recordedAt.description, after: tip, recordedAt: lastTime)
+        let appended = try AppendRules.records(events, envelope: envelope, after: tip.position == 0 ? .empty : tip, versions: versions)
+        try insert(appended)
+        let rows = PostgresRowWriter(sql)
+        try projections.apply(zip(appended, events).map { ($0, $1.event) }, to: rows)
+        try rows.flush()
+        try PostgresStore.setCheckpoints(projections.projectors, position: appended.last!.position, sql)
+        return appended
+    }
+
+    /// One multi-row INSERT per 500 events.
+    func insert(_ records: [RecordedEvent]) throws {
+        for start in stride(from: 0, to: records.count, by: 500) {
+            let chunk = records[start..<min(start + 500, records.count)]
+            var tuples: [String] = []
+            var values: [SQLValue] = []
+            values.reserveCapacity(chunk.count * 12)
+            for (i, e) in chunk.enumerated() {
+                tuples.append("(" + (1...12).map { "$\(i * 12 + $0)" }.joined(separator: ", ") + ")")
+                values += [.integer(e.position), .text(e.stream), SQLValue(e.version), .text(e.type), SQLValue(e.schema),
+                           .text(e.eventID), .text(e.actor), SQLValue(e.commandID), .text(e.recordedAt), .text(e.payload),
+                           .bytes(e.prevHash), .bytes(e.hash)]
+            }
+            try sql.query("INSERT INTO events(\(Self.columns)) VALUES \(tuples.joined(separator: ", "))", values)
+        }
+    }
+
+    func record(_ command: CommandRecord, at time: Timestamp) throws {
+        try sql.query("""
+            INSERT INTO commands(command_id, fingerprint, actor, outcome, first_position, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
+            """, [.text(command.commandID), .text(command.fingerprint), .text(command.actor), .text(command.outcome),
+                  .integer(command.firstPosition), .text(time.description)])
+    }
+
+    func storeBlob(_ bytes: [UInt8], at time: Timestamp) throws -> String {
+        let hash = HashChain.sha256Hex(bytes)
+        try sql.query("INSERT INTO blobs(hash, size, content, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
+                      [.text(hash), SQLValue(bytes.count), .bytes(Data(bytes)), .text(time.description)])
+        return hash
+    }
+
+    @discardableResult
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepoints += 1
+        let name = "quire_\(savepoints)"
+        try sql.execute("SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try sql.execute("RELEASE SAVEPOINT \(name)")
+            return result
+        } catch {
+            try sql.execute("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            throw error
+        }
+    }
+
+    func insertVerbatim(_ event: RecordedEvent) throws { try insert([event]) }
+
+    func enforceTimeOrder(from position: Int64) throws {
+        try sql.query("UPDATE time_order SET since_position = $1", [.integer(position)])
+    }
+
+    func rebuildProjections(progress: StorageProgress?) throws {
+        try PostgresStore.rebuild(projections, within: self, progress: progress)
+    }
+
+    static func marks(_ count: Int, from first: Int = 1) -> String {
+        (0..<count).map { "$\(first + $0)" }.joined(separator: ", ")
+    }
+}
