@@ -152,7 +152,7 @@ let package = Package(
         // processes on one database. Needs QUIRE_TEST_POSTGRES (tools/postgres start prints one).
         .testTarget(
             name: "QuirePostgresTests",
-            dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuirePostgres", "QuireSQLite", "QuireService", "QuireBackends"],
+            dependencies: ["QuireCore", "QuireStorage", "QuireProjections", "QuirePostgres", "QuireSQLite", "QuireService", "QuireBackends", "QuireTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -147,3 +147,20 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
         }
     }
 }
+
+extension PostgresStore {
+    /// Runs a read-only query the way PostgREST and `supabase-js` run the web app's requests: as
+    /// `role` (`authenticated` or `anon`), with the request's JWT claims in `request.jwt.claims`,
+    /// inside a transaction that is rolled back. What row-level security lets through is what the
+    /// school's app would see; the backend's tests use it, and so can an operator checking a policy.
+    public func query(as role: String, claims: String?, sql text: String, arguments: [StoredValue] = []) throws(QuireError) -> [StoredRow] {
+        guard role == "authenticated" || role == "anon" else { throw .usage("The web app's roles are authenticated and anon, not \(role).") }
+        return try withConnection { sql in
+            try sql.execute("BEGIN READ ONLY")
+            defer { try? sql.execute("ROLLBACK") }
+            try sql.execute("SET LOCAL ROLE \(role)")
+            try sql.query("SELECT set_config('request.jwt.claims', $1, true)", [SQLValue(claims ?? "")])
+            return try sql.query(text, arguments.map(SQLValue.init)).map(PostgresSQL.storedRow)
+        }
+    }
+}

@@ -90,13 +90,15 @@ final class PostgresTransaction: StorageWriter {
     func verifyChain(progress: ((Int64) -> Void)?) throws -> Result<Int64, ChainFault> {
         var verifier = ChainVerifier()
         var fault: ChainFault?
-        try forEachPage(after: 0, until: Int64.max, size: 5000) { page in
-            for e in page where fault == nil {
-                fault = verifier.check(e)
+        do {
+            try forEachPage(after: 0, until: Int64.max, size: 5000) { page in
+                for e in page where fault == nil {
+                    fault = verifier.check(e)
+                }
+                if fault != nil { throw Stop() }
+                progress?(verifier.checked)
             }
-            if fault == nil { progress?(verifier.checked) }
-            if fault != nil { throw Stop() }
-        }
+        } catch is Stop {}
         if let fault { return .failure(fault) }
         return .success(verifier.checked)
     }

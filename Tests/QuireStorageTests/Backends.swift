@@ -1,7 +1,9 @@
 import Foundation
 import QuireCore
+import QuirePostgres
 import QuireSQLite
 import QuireStorage
+import QuireTestSupport
 import Testing
 
 /// Every backend the contract suite runs against, and what the suite needs of each beyond the
@@ -18,6 +20,9 @@ struct BackendUnderTest: CustomTestStringConvertible, Sendable {
     let reopen: (@Sendable (any EventStorage) throws -> any EventStorage)?
     /// Runs SQL through the backend's own client, outside the contract.
     let execute: @Sendable (any EventStorage, String) throws -> Void
+    /// The SQL that switches off the log's refusal of UPDATE, for the tests that tamper with it
+    /// the way a database's owner could.
+    let allowUpdates: String
 
     var testDescription: String { name }
 
@@ -25,15 +30,28 @@ struct BackendUnderTest: CustomTestStringConvertible, Sendable {
         name: "SQLite file",
         make: { try SQLiteStore(path: temporaryPath(), options: StorageOptions(create: true)) },
         reopen: { store in try SQLiteStore(path: (store as! SQLiteStore).path!) },
-        execute: { store, sql in try (store as! SQLiteStore).execute(sql: sql) })
+        execute: { store, sql in try (store as! SQLiteStore).execute(sql: sql) },
+        allowUpdates: "DROP TRIGGER events_no_update")
 
     static let sqliteMemory = BackendUnderTest(
         name: "SQLite in memory",
         make: { try SQLiteStore.inMemory() },
         reopen: nil,
-        execute: { store, sql in try (store as! SQLiteStore).execute(sql: sql) })
+        execute: { store, sql in try (store as! SQLiteStore).execute(sql: sql) },
+        allowUpdates: "DROP TRIGGER events_no_update")
 
-    static let all = [sqliteFile, sqliteMemory]
+    /// PostgreSQL, when `QUIRE_TEST_POSTGRES` names a server (`tools/postgres start` prints one;
+    /// `.ci/run` starts it): each test gets a schema of its own in that database.
+    static let postgres: BackendUnderTest? = PostgresTestServer.url.map { _ in
+        BackendUnderTest(
+            name: "PostgreSQL",
+            make: { try PostgresStore(url: PostgresTestServer.freshSchema(), options: StorageOptions(create: true)) },
+            reopen: { store in try PostgresStore(url: (store as! PostgresStore).location!) },
+            execute: { store, sql in try (store as! PostgresStore).execute(sql: sql) },
+            allowUpdates: "ALTER TABLE events DISABLE TRIGGER events_immutable")
+    }
+
+    static let all = [sqliteFile, sqliteMemory] + (postgres.map { [$0] } ?? [])
 
     static func temporaryPath() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-contract-\(UUID().uuidString)")
