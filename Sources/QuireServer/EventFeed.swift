@@ -1,4 +1,6 @@
 import Foundation
+import QuireService
+import QuireStorage
 import Synchronization
 
 /// Wakes the open event streams when this server commits events, so a stream shows a new event
@@ -8,6 +10,20 @@ import Synchronization
 /// pending tick: a burst of commits wakes a slow subscriber once, and it reads them all.
 final class EventFeed: Sendable {
     private let subscribers = Mutex<[UUID: AsyncStream<Void>.Continuation]>([:])
+    /// The database's own commit notices, where it has them (PostgreSQL's LISTEN/NOTIFY): other
+    /// processes' commits then wake the streams too, and nobody polls.
+    private let watch = Mutex<(any CommitWatch)?>(nil)
+
+    /// Listens for every process's commits to the service's database, if the database can say.
+    func listen(to service: QuireService) {
+        let handle = service.watchCommits { [weak self] in self?.publish() }
+        watch.withLock { $0 = handle }
+    }
+
+    /// Whether other processes' commits arrive as notices (else streams poll for them).
+    var hearsOtherProcesses: Bool { watch.withLock { $0 != nil } }
+
+    deinit { watch.withLock { $0?.cancel() } }
 
     struct Subscription: Sendable {
         let id: UUID

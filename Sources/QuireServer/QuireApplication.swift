@@ -47,6 +47,7 @@ public func buildRouter(service: QuireService, configuration: QuireServerConfigu
     }
     let metrics = ServerMetrics()
     let feed = EventFeed()
+    feed.listen(to: service)
     let writer = CommandWriter(service: service, groupCommit: configuration.groupCommit, maxBatch: configuration.maxBatch,
                                metrics: metrics, feed: feed)
     let routes = Routes(service: service, writer: writer, feed: feed, metrics: metrics, configuration: configuration,

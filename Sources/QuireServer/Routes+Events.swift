@@ -75,10 +75,12 @@ extension Routes {
             feed.unsubscribe(subscription)
             metrics.streamClosed()
         }
-        // Events from other processes (the CLI on the same file) arrive by polling.
+        // Events from other processes (the CLI on the same file) arrive by polling, unless the
+        // database announces every commit (PostgreSQL: LISTEN/NOTIFY, and a tick after a reconnect).
         let poll = configuration.streamPollInterval
+        let polls = !feed.hearsOtherProcesses
         let poller = Task {
-            while !Task.isCancelled {
+            while polls && !Task.isCancelled {
                 try? await Task.sleep(for: poll)
                 subscription.tick()
             }

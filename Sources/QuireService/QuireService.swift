@@ -39,6 +39,8 @@ public struct QuireService: Sendable {
 
     /// The projections the backend keeps, by name.
     public var projectionNames: [String] { store.projectionNames }
+    /// See `EventStorage.watchCommits`: nil when readers must poll.
+    public func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any CommitWatch)? { store.watchCommits(onCommit) }
 
     /// How many times a command whose decision went stale is decided again on fresh state.
     static let maxAttempts = 5

@@ -43,6 +43,21 @@ public protocol EventStorage: Sendable {
     func drift() throws(QuireError) -> [Drift]
     /// What the database's own consistency check finds wrong (empty when sound).
     func integrityProblems() throws(QuireError) -> [String]
+
+    /// Calls `onCommit` soon after any process commits events to this database, where the
+    /// database can say so (PostgreSQL's `LISTEN`/`NOTIFY`), and once more after the notices were
+    /// interrupted (a reconnect), so that a reader catches up by position. Nil when the backend
+    /// has no such notice: readers of an SQLite file poll. Stop it with `cancel()`.
+    func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any CommitWatch)?
+}
+
+/// A running `watchCommits`.
+public protocol CommitWatch: Sendable {
+    func cancel()
+}
+
+extension EventStorage {
+    public func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any CommitWatch)? { nil }
 }
 
 /// The reads: the log, the projections' answers, the command record and the blobs.

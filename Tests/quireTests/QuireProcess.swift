@@ -79,10 +79,11 @@ final class Sandbox: @unchecked Sendable {
     private let lock = NSLock()
     private var runs = 0
 
-    init() throws {
+    /// `database`: a PostgreSQL URL instead of the sandbox's own SQLite file.
+    init(database: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("quire-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = directory.appendingPathComponent("quire.sqlite").path
+        self.database = database ?? directory.appendingPathComponent("quire.sqlite").path
         // A child that dies while we still write to its stdin must fail the test, not kill the runner.
         signal(SIGPIPE, SIG_IGN)
     }
