@@ -68,7 +68,13 @@ final class PostgresPool: @unchecked Sendable {
         let id = nextID
         condition.unlock()
         do {
-            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+            let connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+            // quire's schema first; a lock that stays held 30 s is a busy database (a conflict the
+            // caller may retry), not a hang.
+            let setup = PostgresQuery(unsafeSQL: "SELECT set_config('search_path', $1, false), set_config('lock_timeout', '30s', false)",
+                                      binds: PostgresSQL.bindings([.text(location.schema)]))
+            _ = try PostgresSQL.answer(connection.query(setup, logger: logger), on: connection)
+            return connection
         } catch {
             condition.lock()
             open -= 1
@@ -120,7 +126,7 @@ enum PostgresErrors {
             if error.code == .server, let state = error.serverInfo?[.sqlState] {
                 let message = error.serverInfo?[.message] ?? "error \(state)"
                 switch state {
-                case "40001", "40P01":
+                case "40001", "40P01", "55P03":
                     var e = QuireError(.conflict, "Another writer on \(location.database) got in first; retry.")
                     e.expectedVersion = nil
                     return e
@@ -145,6 +151,9 @@ enum PostgresErrors {
             default:
                 return .internal("PostgreSQL error on \(location.database): \(reason(error)).")
             }
+        }
+        if error is PostgresSQL.NoAnswer {
+            return .unavailable("The PostgreSQL database at \(location.host):\(location.port) stopped answering; the connection was closed, and the command is safe to retry with the same command id.")
         }
         if let error = error as? IOError {
             return .unavailable("The PostgreSQL database at \(location.host):\(location.port) is temporarily unavailable (\(error)); nothing was appended and it is safe to retry.")

@@ -51,10 +51,38 @@ struct PostgresSQL {
     func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRandomAccessRow] {
         let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values))
         do {
-            return try connection.query(query, logger: logger).wait().rows.map { $0.makeRandomAccess() }
+            return try Self.answer(connection.query(query, logger: logger), on: connection).rows.map { $0.makeRandomAccess() }
         } catch {
             throw PostgresErrors.translate(error, location)
         }
+    }
+
+    /// How long a statement may go unanswered before its connection is given up: well past the
+    /// server's own `lock_timeout` (30 s, set on every connection), so it only fires when the
+    /// server or the network has gone silent.
+    static let answerTimeout: TimeAmount = .seconds(60)
+
+    struct NoAnswer: Error {}
+
+    /// Waits for `future`, but not for ever: a connection whose server vanished mid-query may
+    /// never complete it. After `answerTimeout` the connection is closed and the wait fails.
+    static func answer<T: Sendable>(_ future: EventLoopFuture<T>, on connection: PostgresConnection) throws -> T {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: T.self)
+        let settled = NIOLoopBoundBox.makeBoxSendingValue(false, as: Bool.self, eventLoop: loop)
+        future.whenComplete { result in
+            guard !settled.value else { return }
+            settled.value = true
+            promise.completeWith(result)
+        }
+        let timer = loop.scheduleTask(in: answerTimeout) {
+            guard !settled.value else { return }
+            settled.value = true
+            promise.fail(NoAnswer())
+            connection.close().whenComplete { _ in }
+        }
+        defer { timer.cancel() }
+        return try promise.futureResult.wait()
     }
 
     /// Runs SQL without parameters, several statements allowed (DDL, migrations), one statement

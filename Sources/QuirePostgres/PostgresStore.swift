@@ -43,14 +43,13 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
 
     // MARK: - Transactions
 
-    /// Leases a connection (its `search_path` set to quire's schema), runs `body`, and gives it
+    /// Leases a connection (its `search_path` set to quire's schema when it was opened), runs `body`, and gives it
     /// back; a connection whose failure leaves it unusable is closed, and the next lease opens a
     /// new one — so quire reconnects by itself once the database is back.
     func withConnection<T>(_ body: (PostgresSQL) throws -> T) throws(QuireError) -> T {
         let connection = try pool.lease()
         let sql = PostgresSQL(connection: connection, location: self.connection, logger: pool.logger)
         do {
-            try sql.execute("SET search_path TO \(schema)")
             let result = try body(sql)
             pool.release(connection)
             return result
@@ -58,8 +57,9 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
             let translated = PostgresErrors.translate(error, self.connection)
             // A failed statement leaves the transaction (if any) aborted; rolling back makes the
             // connection usable again. If even that fails, the connection is gone.
-            let usable = (try? sql.execute("ROLLBACK")) != nil
-            pool.release(connection, broken: !usable || translated.code == .unavailable)
+            let gone = translated.code == .unavailable || connection.isClosed
+            let usable = !gone && (try? sql.execute("ROLLBACK")) != nil
+            pool.release(connection, broken: !usable)
             throw translated
         }
     }

@@ -147,8 +147,16 @@ struct Demo: ParsableCommand {
         throw .invalidInput("Cannot find the sample papers (events/samples); run the demo from the quire checkout or pass --samples DIR.")
     }
 
-    /// Replaces an earlier demo database, never anything else.
+    /// Replaces an earlier demo database, never anything else. A PostgreSQL log cannot be deleted
+    /// (its triggers refuse), so the demo there needs a schema with no log yet.
     func prepareFile(_ path: String) throws(QuireError) {
+        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
+            guard let existing = try? DatabaseOptions.open(path) else { return }
+            if try existing.lastPosition() > 0 {
+                throw .invalidInput("\(path) already holds a log, which quire never deletes; give the demo a new schema (?schema=demo2).")
+            }
+            return
+        }
         guard FileManager.default.fileExists(atPath: path) else { return }
         let existing = try DatabaseOptions.open(path)
         guard try existing.user(named: Self.ops) != nil else {

@@ -5,10 +5,11 @@ import QuireCore
 import QuireService
 import QuireStorage
 
-/// Where the database is: `--db`, else `$QUIRE_DB`, else `./quire.sqlite`. Commands that act for
+/// Where the database is: `--db`, else `$QUIRE_DB`, else `./quire.sqlite` — an SQLite file path,
+/// or a `postgresql://` URL for the PostgreSQL backend. Commands that act for
 /// nobody and print no JSON (`serve`, `token issue`, `demo`) take only this.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file (default: $QUIRE_DB, else ./quire.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The database: an SQLite file, or postgresql://USER@HOST:PORT/DB[?schema=S] (default: $QUIRE_DB, else ./quire.sqlite).", valueName: "path|url"))
     var db: String?
 
     var databasePath: String {

@@ -166,3 +166,149 @@ struct PostgresEndToEndTests {
         #expect(list.array.count == 5, "five rounds, five sessions: \(list.stdout.prefix(300))")
     }
 }
+
+/// PostgreSQL going away under quire — crashed, restarted — on a cluster of the test's own
+/// (`tools/postgres` with `QUIRE_PG_DIR`), so that the other tests' server stays up.
+@Suite("PostgreSQL faults", .enabled(if: PostgresTestServer.url != nil))
+struct PostgresFaultTests {
+    final class Cluster {
+        let directory = "/tmp/quire-pg-fault-\(UInt32.random(in: 0...UInt32.max))"
+        let port = Int.random(in: 41_000...49_000)
+        var url = ""
+
+        /// Runs `tools/postgres ARGS…` for this cluster and returns what it printed. Spawned and
+        /// reaped here rather than through `Process`: the server the script leaves running made
+        /// Foundation miss the script's own exit.
+        func tool(_ arguments: [String]) throws -> String {
+            let output = directory + ".out"
+            let script = QuireBinary.packageRoot.appendingPathComponent("tools/postgres").path
+            let command = "QUIRE_PG_DIR='\(directory)' '\(script)' \(arguments.joined(separator: " ")) >'\(output)' 2>&1 </dev/null"
+            var pid: pid_t = 0
+            var argv: [UnsafeMutablePointer<CChar>?] = [String]([  "/bin/sh", "-c", command]).map { strdup($0) } + [nil]
+            defer { for a in argv { free(a) } }
+            guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0 else { throw CocoaError(.fileReadUnknown) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            return String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func start() throws {
+            url = try tool(["start", String(port)])
+            guard url.hasPrefix("postgresql://") else { throw CocoaError(.fileReadUnknown, userInfo: ["tools/postgres": url]) }
+        }
+        func crash() throws { _ = try tool(["kill"]) }
+        deinit { _ = try? tool(["stop"]) }
+    }
+
+    func request(_ method: String, _ url: String, token: String, body: String? = nil) throws -> (status: Int, headers: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", "/dev/null", "-D", "-", "--max-time", "20", "-X", method, "-H", "Authorization: Bearer \(token)"]
+            + (body.map { ["-H", "Content-Type: application/json", "--data-binary", $0] } ?? []) + [url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let status = out.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return (status, out)
+    }
+
+    @Test func aCrashedDatabaseIsTemporarilyUnavailableAndQuireReconnectsByItself() throws {
+        let cluster = Cluster()
+        try cluster.start()
+        let box = try Sandbox(database: cluster.url)
+        try box.ok(["init", "--admin", "ops@x.test"])
+        try box.ok(["user", "add", "alice@x.test", "--role", "admin"], as: "ops@x.test")
+        let port = UInt16.random(in: 20_000...40_000)
+        let (server, _) = try ServeTests().startServer(box, port: port)
+        defer { server.terminate(); server.waitUntilExit() }
+        let token = try box.ok(["token", "issue", "--user", "alice@x.test"], env: ["QUIRE_JWT_SECRET": ServeTests.secret])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let base = "http://127.0.0.1:\(port)/v1/sessions"
+        let paper = "{\"paper\":{\"code\":\"9709/12\"},\"questions\":[{\"number\":1,\"text\":\"Q\"}]}"
+        #expect(try request("POST", base + "?file_name=before.json", token: token, body: paper).status == 201)
+
+        try cluster.crash()
+        let cli = try box.run(["session", "list"], as: "alice@x.test")
+        #expect(cli.status == 75, "\(cli)")
+        #expect(cli.stderr.contains("temporarily unavailable") && cli.stderr.contains("safe to retry"), "\(cli.stderr)")
+        #expect(cli.errorLines.count == 1, "one sentence: \(cli.stderr)")
+        let other = paper.replacingOccurrences(of: "9709/12", with: "9709/13")
+        let down = try request("POST", base + "?file_name=during.json&command_id=during-1", token: token, body: other)
+        #expect(down.status == 503, "\(down.headers)")
+        #expect(down.headers.lowercased().contains("retry-after:"), "\(down.headers)")
+        #expect(try request("GET", base, token: token).status == 503)
+
+        try cluster.start()
+        // The server was not restarted: it reconnects on its own once the database is back.
+        var status = 0
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            status = try request("POST", base + "?file_name=during.json&command_id=during-1", token: token, body: other).status
+            if status == 201 { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        } while Date() < deadline
+        #expect(status == 201)
+        let list = try box.ok(["session", "list", "--json"], as: "alice@x.test")
+        #expect(Set(list.array.compactMap { $0["file_name"] as? String }) == ["before.json", "during.json"])
+        let verify = try box.ok(["verify"])
+        #expect(verify.stdout.contains("Chain intact"))
+    }
+
+    /// A `submit` running while the database crashes and comes back: every line it acknowledged is
+    /// in the log once, the refused ones say they are safe to retry, and nothing is half-applied.
+    @Test func nothingAcknowledgedIsLostWhenTheDatabaseCrashesMidLoad() throws {
+        let cluster = Cluster()
+        try cluster.start()
+        let box = try Sandbox(database: cluster.url)
+        try box.ok(["init", "--admin", "ops@x.test"])
+        try box.ok(["user", "add", "alice@x.test", "--role", "admin"], as: "ops@x.test")
+        let lines = (1...400).map { i in
+            "{\"type\":\"session.create\",\"file_name\":\"p\(i).json\",\"command_id\":\"load-\(i)\",\"paper\":{\"paper\":{\"code\":\"\(i)\"},\"questions\":[{\"number\":1,\"text\":\"Q\"}]}}"
+        }
+        let input = try box.write("load.jsonl", lines.joined(separator: "\n") + "\n")
+        let out = box.directory.appendingPathComponent("load.out")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let submit = Process()
+        submit.executableURL = try QuireBinary.require()
+        submit.arguments = ["submit", "--no-group-commit", "--as", "alice@x.test"]
+        submit.environment = box.environment([:])
+        submit.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+        submit.standardOutput = try FileHandle(forWritingTo: out)
+        let err = box.directory.appendingPathComponent("load.err")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        submit.standardError = try FileHandle(forWritingTo: err)
+        try submit.run()
+        // Crash once some lines are in, then bring it back while the rest arrive.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "\n").count < 40 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try cluster.crash()
+        Thread.sleep(forTimeInterval: 1)
+        try cluster.start()
+        submit.waitUntilExit()
+
+        let answers = (try String(contentsOf: out, encoding: .utf8)).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(answers.count == 400, "every line is answered; exit \(submit.terminationStatus): \(String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self).prefix(2000))")
+        let acknowledged = Set(answers.filter { $0["ok"] as? Bool == true }.compactMap { $0["command_id"] as? String })
+        let refused = answers.filter { $0["ok"] as? Bool == false }
+        for answer in refused {
+            let error = answer["error"] as? [String: Any] ?? [:]
+            #expect(error["exit_code"] as? Int == 75, "\(answer)")
+        }
+        // Retrying the refused ones (same command ids) completes the load exactly once.
+        let retry = lines.filter { line in !acknowledged.contains(where: { line.contains("\"\($0)\"") }) }
+        if !retry.isEmpty { try box.ok(["submit", "--as", "alice@x.test"], stdin: retry.joined(separator: "\n") + "\n") }
+        let list = try box.ok(["session", "list", "--json"], as: "alice@x.test")
+        #expect(list.array.count == 400, "every command applied once")
+        let verify = try box.ok(["verify"])
+        #expect(verify.stdout.contains("Chain intact"))
+        #expect(!verify.stdout.contains("differs"), "\(verify.stdout)")
+    }
+}
