@@ -143,15 +143,18 @@ extension QuireService {
                 guard !JSONValue.nestsTooDeep(line) else {
                     throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\(JSONValue.tooDeepReason)).")
                 }
-                if let end = try? decoder.decode(ExportEnd.self, from: Data(line)) {
-                    guard end.exportEnd.events == position, end.exportEnd.lastHash == prev.hex else {
-                        throw QuireError.invalidInput("Line \(lineNumber): the end line says \(end.exportEnd.events) events but \(position) came before it; the file was cut or altered.")
-                    }
-                    ended = true
-                    continue
-                }
+                // An event line first: the end line comes once, and trying it first on every line
+                // cost a failed decode per event.
+                let data = Data(line)
                 let exported: ExportedEvent
-                do { exported = try decoder.decode(ExportedEvent.self, from: Data(line)) } catch {
+                do { exported = try decoder.decode(ExportedEvent.self, from: data) } catch {
+                    if let end = try? decoder.decode(ExportEnd.self, from: data) {
+                        guard end.exportEnd.events == position, end.exportEnd.lastHash == prev.hex else {
+                            throw QuireError.invalidInput("Line \(lineNumber): the end line says \(end.exportEnd.events) events but \(position) came before it; the file was cut or altered.")
+                        }
+                        ended = true
+                        continue
+                    }
                     throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\((error as? DecodingError)?.shortReason ?? "unreadable")).")
                 }
                 guard let record = exported.record else { throw QuireError.invalidInput("Line \(lineNumber) has a malformed hash.") }
