@@ -151,13 +151,7 @@ extension SQLiteStore {
     /// commit together with whatever else it wrote: `import` uses this, so that a killed import
     /// leaves either nothing or the log with its projections, never a log without them.
     static func rebuild(_ projections: Projections, within db: Database, progress: StorageProgress?) throws {
-        try createCheckpointTable(db)
-        for p in projections.projectors {
-            for table in p.tables {
-                try SQLiteTables.drop(table, db)
-                try SQLiteTables.create(table, db)
-            }
-        }
+        try emptyTables(projections, db)
         let total = try SQLiteLog.tip(db).position
         var last: Int64 = 0
         let rows = SQLiteRowWriter(db)
@@ -168,6 +162,17 @@ extension SQLiteStore {
         }
         for p in projections.projectors { try setCheckpoint(p, position: last, db) }
         progress?(last, total)
+    }
+
+    /// Drops and creates the projections' tables (and the checkpoint table if missing).
+    static func emptyTables(_ projections: Projections, _ db: Database) throws {
+        try createCheckpointTable(db)
+        for p in projections.projectors {
+            for table in p.tables {
+                try SQLiteTables.drop(table, db)
+                try SQLiteTables.create(table, db)
+            }
+        }
     }
 
     static func removeShadow(_ path: String) {
