@@ -63,6 +63,22 @@ enum Benchmarks {
                       note: "baseline: bare SQLite writing the same event, projection, checkpoint and idempotency rows, one transaction each, synchronous=FULL; \(rounds) interleaved rounds")
     }
 
+    /// `n` commands (whole cycles of create, access, update, update, complete) through the handler
+    /// on a fresh service, one transaction each: the workload callgrind counts instructions of.
+    static func commandCycles(_ n: Int) throws {
+        let (service, _) = try freshService("callgrind")
+        for c in 0..<max(n / 5, 1) {
+            let actor = ActorName.named("a\(c % 10)@bench.example")
+            let created = try service.handle(.createSession(name: nil, paper: .bytes(fileName: "p\(c).json", data: SyntheticLog.paper(c)), allowDuplicate: false), as: actor)
+            let id = SessionID(created.session!.id)
+            _ = try service.handle(.command(.accessSession(id)), as: actor)
+            _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, step: .questions, progress: 50))), as: actor)
+            _ = try service.handle(.command(.updateSession(UpdateSession(sessionID: id, progress: 90, questionsImported: 8))), as: actor)
+            _ = try service.handle(.command(.completeSession(CompleteSession(sessionID: id))), as: actor)
+        }
+        try? FileManager.default.removeItem(at: runDirectory)
+    }
+
     /// The same writes as the handler makes per command, through plain prepared statements.
     final class BareCommands {
         let db: BareSQLite
@@ -184,6 +200,25 @@ enum Benchmarks {
         let quireRate = Double(n) / quireSeconds, bareRate = Double(n) / bareSeconds
         return Figure(name: "batch append", quire: quireRate, baseline: bareRate, unit: "events/s", ratio: quireRate / bareRate,
                       target: ">= 0.7", note: "one transaction of \(n) events; quire encodes, checks versions and chains; baseline inserts the finished rows")
+    }
+
+    // MARK: - Import
+
+    /// `quire import` of an export — a batch append plus a rebuild — against the batch append
+    /// measured just before it (`appendRate`, events/s): the same service call the CLI makes, on a
+    /// synthetic log of about `n` events exported by quire, its lines read into memory first.
+    static func importLog(_ n: Int, appendRate: Double) throws -> Figure {
+        let synthetic = SyntheticLog.sized(events: n)
+        let source = temporaryDirectory("import-source") + "/q.sqlite"
+        try generate(synthetic, sessions: 0..<synthetic.sessions, into: try SQLiteStore.logOnly(path: source))
+        var export = Data()
+        let count = try QuireService.open(location: source).export(as: .named(synthetic.userID(0).rawValue)) { export.append($0) }
+        let lines = export.split(separator: UInt8(ascii: "\n")).map { [UInt8]($0) }
+        let target = try QuireService.open(location: temporaryDirectory("import") + "/q.sqlite", options: .init(create: true))
+        let seconds = try Clock.seconds { _ = try target.importLog(lines: lines) }
+        let rate = Double(count) / seconds
+        return Figure(name: "import of an export", quire: rate, baseline: appendRate, unit: "events/s", ratio: rate / appendRate,
+                      target: ">= 0.7", note: "quire import of \(count) exported events (chain checked, projections rebuilt in the same transaction); baseline: the batch append above")
     }
 
     // MARK: - A large log

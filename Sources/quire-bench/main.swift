@@ -16,7 +16,8 @@ import QuireStorage
 // tree's append cost, proof latencies and bytes), server (group
 // commit and the service's memory). `--rebuild-child PATH` is what the run itself starts to
 // measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
-// the synthetic log to a file that stays, to profile commands on.
+// the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N` and
+// `--callgrind-rebuild PATH` are the workloads `tools/bench --callgrind` runs under valgrind.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -52,6 +53,30 @@ if let path = option("--generate") {
     }
 }
 
+if let count = option("--callgrind-commands").flatMap(Int.init) {
+    // For `tools/bench --callgrind`: `count` commands through the handler in this process (the
+    // durable command benchmark's cycles), run under callgrind at two counts; the difference of
+    // the instruction counts, divided by the difference of the counts, is the cost of a command.
+    do {
+        try Benchmarks.commandCycles(count)
+        exit(0)
+    } catch {
+        log("commands failed: \(error)")
+        exit(1)
+    }
+}
+
+if let path = option("--callgrind-rebuild") {
+    // For `tools/bench --callgrind`: one rebuild of every projection of the log at `path`.
+    do {
+        try SQLiteStore(path: path).rebuild(Projections.core.names)
+        exit(0)
+    } catch {
+        log("rebuild failed: \(error)")
+        exit(1)
+    }
+}
+
 let smoke = arguments.contains("--smoke")
 let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_000_000)
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
@@ -79,7 +104,10 @@ do {
     }
     if sections.contains("append") {
         log("batch append…")
-        record(try Benchmarks.batchAppend(smoke ? 5_000 : 100_000))
+        let append = try Benchmarks.batchAppend(smoke ? 5_000 : 100_000)
+        record(append)
+        log("import of an export…")
+        record(try Benchmarks.importLog(smoke ? 5_000 : 100_000, appendRate: append.quire))
     }
     if sections.contains("log") {
         // One log, grown from a tenth of its size to all of it, measured at both sizes. Every
