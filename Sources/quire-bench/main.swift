@@ -12,10 +12,10 @@ import QuireStorage
 //
 //   quire-bench [--smoke] [--events N] [--commands N] [--only SECTION,…] [--json PATH]
 //
-// Sections: commands, append, log (queries at two sizes, rebuild, footprint), proofs (the Merkle
-// tree's append cost, proof latencies and bytes), server (group
-// commit and the service's memory). `--rebuild-child PATH` is what the run itself starts to
-// measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
+// Sections: commands, append (batch append, import), log (queries at two sizes, rebuild,
+// footprint), proofs (the Merkle tree's append cost, proof latencies and bytes), server (group
+// commit and the service's memory), wrk (the HTTP path under wrk against in-process submit).
+// `--rebuild-child PATH` is what the run itself starts to measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
 // the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N` and
 // `--callgrind-rebuild PATH` are the workloads `tools/bench --callgrind` runs under valgrind.
 
@@ -82,10 +82,10 @@ let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_00
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
 let jsonPath = option("--json") ?? "tools/bench-last-run.json"
 let querySamples = smoke ? 50 : 1000
-let sections = Set((option("--only") ?? "commands,append,log,proofs,server").split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "append", "log", "proofs", "server"]
+let sections = Set((option("--only") ?? "commands,append,log,proofs,server,wrk").split(separator: ",").map(String.init))
+let knownSections: Set<String> = ["commands", "append", "log", "proofs", "server", "wrk"]
 guard sections.isSubset(of: knownSections) else {
-    log("--only takes a comma-separated list of: commands, append, log, proofs, server.")
+    log("--only takes a comma-separated list of: commands, append, log, proofs, server, wrk.")
     exit(64)
 }
 
@@ -166,6 +166,15 @@ do {
             for f in try await GroupCommitBenchmark.run(quire: quire, levels: [1, 8, 32, 128], seconds: smoke ? 1 : 10) { record(f) }
         } else {
             log("(no quire binary next to quire-bench: skipping the group commit figures)")
+        }
+    }
+    if sections.contains("wrk") {
+        if FileManager.default.isExecutableFile(atPath: quire) {
+            log("wrk against quire serve…")
+            for f in try await WrkBenchmark.run(quire: quire, levels: smoke ? [1, 32] : [1, 32, 128], seconds: smoke ? 1 : 10,
+                                                inProcessCommands: smoke ? 500 : 20_000) { record(f) }
+        } else {
+            log("(no quire binary next to quire-bench: skipping the wrk figures)")
         }
     }
 } catch {
