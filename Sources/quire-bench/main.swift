@@ -12,7 +12,7 @@ import QuireStorage
 //
 //   quire-bench [--smoke] [--events N] [--commands N] [--only SECTION,…] [--json PATH]
 //
-// Sections: commands, append (batch append, import), log (queries at two sizes, rebuild,
+// Sections: commands, submit (the quire binary, group commit on/off), append (batch append, import), log (queries at two sizes, rebuild,
 // footprint), proofs (the Merkle tree's append cost, proof latencies and bytes), server (group
 // commit and the service's memory), wrk (the HTTP path under wrk against in-process submit).
 // `--rebuild-child PATH` is what the run itself starts to measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
@@ -82,10 +82,10 @@ let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_00
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
 let jsonPath = option("--json") ?? "tools/bench-last-run.json"
 let querySamples = smoke ? 50 : 1000
-let sections = Set((option("--only") ?? "commands,append,log,proofs,server,wrk").split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "append", "log", "proofs", "server", "wrk"]
+let sections = Set((option("--only") ?? "commands,submit,append,log,proofs,server,wrk").split(separator: ",").map(String.init))
+let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk"]
 guard sections.isSubset(of: knownSections) else {
-    log("--only takes a comma-separated list of: commands, append, log, proofs, server, wrk.")
+    log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk.")
     exit(64)
 }
 
@@ -101,6 +101,14 @@ do {
     if sections.contains("commands") {
         log("durable commands (\(commands))…")
         record(try Benchmarks.durableCommands(commands))
+    }
+    if sections.contains("submit") {
+        if FileManager.default.isExecutableFile(atPath: quire) {
+            log("quire submit, group commit on and off…")
+            for f in try SubmitBenchmark.run(quire: quire, sessions: smoke ? 50 : 2_000) { record(f) }
+        } else {
+            log("(no quire binary next to quire-bench: skipping the submit figures)")
+        }
     }
     if sections.contains("append") {
         log("batch append…")
