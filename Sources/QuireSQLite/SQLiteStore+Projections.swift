@@ -122,7 +122,15 @@ extension SQLiteStore {
         //    attach first, on the writer connection.
         try writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS shadow", arguments: [shadowPath])
-            defer { try? db.execute(sql: "DETACH DATABASE shadow") }
+            // The copy reuses the pages the dropped tables freed, and a statement journal keeps
+            // what they held: in memory (the connection's temp_store) that was ~90 MiB at 1M
+            // events, so this transaction keeps it in a temporary file (set before BEGIN, when
+            // SQLite decides where the journal goes).
+            try db.execute(sql: "PRAGMA temp_store = FILE")
+            defer {
+                try? db.execute(sql: "PRAGMA temp_store = MEMORY")
+                try? db.execute(sql: "DETACH DATABASE shadow")
+            }
             try db.inTransaction(.immediate) {
                 try Self.createCheckpointTable(db)
                 for p in chosen.projectors {
