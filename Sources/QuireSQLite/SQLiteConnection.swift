@@ -208,4 +208,22 @@ struct SQLiteConnection: StorageWriter {
     func rebuildProjections(progress: StorageProgress?) throws {
         try SQLiteStore.rebuild(projections, within: db, progress: progress)
     }
+
+    /// The rows, then the projections folded over them as one `EventBatch`, as a rebuild folds
+    /// the runs it reads back: an import no longer reads and decodes the whole log a second time.
+    func insertVerbatim(_ run: [(record: RecordedEvent, event: Event)]) throws -> Bool {
+        guard let first = run.first, let last = run.last else { return true }
+        if first.record.position == 1 {
+            try SQLiteStore.emptyTables(projections, db)
+            // One transaction writes the whole log and its indexes: with SQLite's 2 MiB page
+            // cache it spilled pages into the WAL and read them back all along (system time
+            // 1.8 -> 0.8 s, wall 14-16 -> 12 s on 202,001 events). 64 MiB for this connection
+            // from now on; an import has a process of its own (`quire import`).
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        for (record, _) in run { try SQLiteLog.insert(record, db) }
+        try projections.apply(EventBatch(run), to: SQLiteRowWriter(db))
+        for p in projections.projectors { try SQLiteStore.setCheckpoint(p, position: last.record.position, db) }
+        return true
+    }
 }

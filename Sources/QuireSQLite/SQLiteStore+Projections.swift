@@ -122,7 +122,15 @@ extension SQLiteStore {
         //    attach first, on the writer connection.
         try writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS shadow", arguments: [shadowPath])
-            defer { try? db.execute(sql: "DETACH DATABASE shadow") }
+            // The copy reuses the pages the dropped tables freed, and a statement journal keeps
+            // what they held: in memory (the connection's temp_store) that was ~90 MiB at 1M
+            // events, so this transaction keeps it in a temporary file (set before BEGIN, when
+            // SQLite decides where the journal goes).
+            try db.execute(sql: "PRAGMA temp_store = FILE")
+            defer {
+                try? db.execute(sql: "PRAGMA temp_store = MEMORY")
+                try? db.execute(sql: "DETACH DATABASE shadow")
+            }
             try db.inTransaction(.immediate) {
                 try Self.createCheckpointTable(db)
                 for p in chosen.projectors {
@@ -151,13 +159,7 @@ extension SQLiteStore {
     /// commit together with whatever else it wrote: `import` uses this, so that a killed import
     /// leaves either nothing or the log with its projections, never a log without them.
     static func rebuild(_ projections: Projections, within db: Database, progress: StorageProgress?) throws {
-        try createCheckpointTable(db)
-        for p in projections.projectors {
-            for table in p.tables {
-                try SQLiteTables.drop(table, db)
-                try SQLiteTables.create(table, db)
-            }
-        }
+        try emptyTables(projections, db)
         let total = try SQLiteLog.tip(db).position
         var last: Int64 = 0
         let rows = SQLiteRowWriter(db)
@@ -168,6 +170,17 @@ extension SQLiteStore {
         }
         for p in projections.projectors { try setCheckpoint(p, position: last, db) }
         progress?(last, total)
+    }
+
+    /// Drops and creates the projections' tables (and the checkpoint table if missing).
+    static func emptyTables(_ projections: Projections, _ db: Database) throws {
+        try createCheckpointTable(db)
+        for p in projections.projectors {
+            for table in p.tables {
+                try SQLiteTables.drop(table, db)
+                try SQLiteTables.create(table, db)
+            }
+        }
     }
 
     static func removeShadow(_ path: String) {

@@ -119,71 +119,200 @@ extension QuireService {
 
     /// Imports an exported log into this (empty) database: checks every line's chain link and
     /// hash while reading, and refuses a tampered, reordered or truncated file naming the first bad
-    /// line, leaving the database as it was. Then rebuilds every projection from the log.
+    /// line, leaving the database as it was. The projections are built in the same transaction.
+    ///
+    /// Two threads: this one reads, parses and verifies the lines (JSON, hash chain, payload);
+    /// another writes the verified runs of events in one transaction and folds them into the
+    /// projections as they go, through a bounded hand-off, so that memory stays flat. On two cores
+    /// the import costs little more than its writing alone.
     public func importLog(lines: some Sequence<[UInt8]>, progress: StorageProgress? = nil) throws(QuireError) -> Int64 {
-        let decoder = JSONDecoder()
-        let count: Int64 = try store.write { tx in
-            guard try tx.eventCount() == 0 else {
-                throw QuireError.invalidInput("The database already holds events; import only into an empty database.")
-            }
-            // A log written before recorded_at was kept in order may break it somewhere: the copy
-            // keeps every event as it was, and the rule holds again after the last such pair.
-            try tx.enforceTimeOrder(from: Int64.max)
-            var orderedFrom: Int64 = 1
-            var previousTime = ""
-            var prev = HashChain.genesis
-            var position: Int64 = 0
-            var lineNumber = 0
-            var ended = false
-            for line in lines {
-                lineNumber += 1
-                if line.isEmpty { continue }
-                guard !ended else { throw QuireError.invalidInput("Line \(lineNumber) follows the export's end line.") }
-                // JSONDecoder can trap on text nested past its limit (see JSONValue.maximumDepth).
-                guard !JSONValue.nestsTooDeep(line) else {
-                    throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\(JSONValue.tooDeepReason)).")
+        let notEmpty = QuireError.invalidInput("The database already holds events; import only into an empty database.")
+        // Asked before reading a line, so that a non-empty database is what is reported; asked
+        // again in the write transaction against a writer that came in between.
+        guard try store.read({ reader in try reader.eventCount() }) == 0 else { throw notEmpty }
+        let store = self.store
+        let handoff = ImportHandoff(capacity: 4)
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do {
+                try store.write { tx in
+                    guard try tx.eventCount() == 0 else { throw notEmpty }
+                    // A log written before recorded_at was kept in order may break it somewhere:
+                    // the copy keeps every event as it was, and the rule holds again after the
+                    // last such pair.
+                    try tx.enforceTimeOrder(from: Int64.max)
+                    var projected = false
+                    while let run = try handoff.receive() {
+                        do { projected = try tx.insertVerbatim(run.events) } catch let error as QuireError {
+                            throw error
+                        } catch {
+                            let first = run.events.first!.record.position, last = run.events.last!.record.position
+                            throw QuireError.invalidInput("Lines \(run.firstLine)–\(run.lastLine) (positions \(first)–\(last)) cannot be stored: \(error).")
+                        }
+                    }
+                    try tx.enforceTimeOrder(from: handoff.orderedFrom)
+                    // The projections commit with the events: a killed import leaves nothing or
+                    // everything.
+                    if !projected { try tx.rebuildProjections(progress: progress) }
                 }
-                if let end = try? decoder.decode(ExportEnd.self, from: Data(line)) {
+            } catch {
+                handoff.fail(error as? QuireError ?? .internal("The import failed: \(error)."))
+            }
+            finished.signal()
+        }
+        let count: Int64
+        do {
+            count = try Self.verify(lines: lines, into: handoff, progress: progress)
+            handoff.finish()
+        } catch {
+            handoff.abandon()
+            finished.wait()
+            // Reading stopped because writing failed: that failure is the one to report.
+            if error is CancellationError, let writing = handoff.failure { throw writing }
+            throw error as? QuireError ?? .internal("The import failed: \(error).")
+        }
+        finished.wait()
+        if let failure = handoff.failure { throw failure }
+        return count
+    }
+
+    /// Reads and verifies an export's lines, handing them on in runs of 1,024 events; returns how
+    /// many events there were. Throws `CancellationError` when the writing side has stopped.
+    private static func verify(lines: some Sequence<[UInt8]>, into handoff: ImportHandoff, progress: StorageProgress?) throws -> Int64 {
+        let decoder = JSONDecoder()
+        var orderedFrom: Int64 = 1
+        var previousTime = ""
+        var prev = HashChain.genesis
+        var position: Int64 = 0
+        var lineNumber = 0
+        var ended = false
+        var run = ImportRun()
+        for line in lines {
+            lineNumber += 1
+            if line.isEmpty { continue }
+            guard !ended else { throw QuireError.invalidInput("Line \(lineNumber) follows the export's end line.") }
+            // JSONDecoder can trap on text nested past its limit (see JSONValue.maximumDepth).
+            guard !JSONValue.nestsTooDeep(line) else {
+                throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\(JSONValue.tooDeepReason)).")
+            }
+            // An event line first: the end line comes once, and trying it first on every line
+            // cost a failed decode per event.
+            let data = Data(line)
+            let exported: ExportedEvent
+            do { exported = try decoder.decode(ExportedEvent.self, from: data) } catch {
+                if let end = try? decoder.decode(ExportEnd.self, from: data) {
                     guard end.exportEnd.events == position, end.exportEnd.lastHash == prev.hex else {
                         throw QuireError.invalidInput("Line \(lineNumber): the end line says \(end.exportEnd.events) events but \(position) came before it; the file was cut or altered.")
                     }
                     ended = true
                     continue
                 }
-                let exported: ExportedEvent
-                do { exported = try decoder.decode(ExportedEvent.self, from: Data(line)) } catch {
-                    throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\((error as? DecodingError)?.shortReason ?? "unreadable")).")
-                }
-                guard let record = exported.record else { throw QuireError.invalidInput("Line \(lineNumber) has a malformed hash.") }
-                guard record.position == position + 1 else {
-                    throw QuireError.invalidInput("Line \(lineNumber) holds position \(record.position) where \(position + 1) was expected.")
-                }
-                guard record.prevHash == prev else {
-                    throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): prev_hash does not match the previous event's hash.")
-                }
-                guard HashChain.hash(of: record, after: prev) == record.hash else {
-                    throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): the hash does not match its contents; the event was altered.")
-                }
-                do throws(QuireError) { _ = try record.decoded() } catch {
-                    throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): \(error.message)")
-                }
-                do { try tx.insertVerbatim(record) } catch {
-                    throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)) cannot be stored: \(error).")
-                }
-                if record.recordedAt < previousTime { orderedFrom = record.position + 1 }
-                previousTime = record.recordedAt
-                prev = record.hash
-                position = record.position
-                if position % 10_000 == 0 { progress?(position, 0) }
+                throw QuireError.invalidInput("Line \(lineNumber) is not an exported event (\((error as? DecodingError)?.shortReason ?? "unreadable")).")
             }
-            guard ended else {
-                throw QuireError.invalidInput("The file ends after line \(lineNumber) without the export's end line: it is truncated.")
+            guard let record = exported.record else { throw QuireError.invalidInput("Line \(lineNumber) has a malformed hash.") }
+            guard record.position == position + 1 else {
+                throw QuireError.invalidInput("Line \(lineNumber) holds position \(record.position) where \(position + 1) was expected.")
             }
-            try tx.enforceTimeOrder(from: orderedFrom)
-            // The projections commit with the events: a killed import leaves nothing or everything.
-            try tx.rebuildProjections(progress: progress)
-            return position
+            guard record.prevHash == prev else {
+                throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): prev_hash does not match the previous event's hash.")
+            }
+            guard HashChain.hash(of: record, after: prev) == record.hash else {
+                throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): the hash does not match its contents; the event was altered.")
+            }
+            let event: Event
+            do throws(QuireError) { event = try record.decoded() } catch {
+                throw QuireError.invalidInput("Line \(lineNumber) (position \(record.position)): \(error.message)")
+            }
+            if run.events.isEmpty { run.firstLine = lineNumber }
+            run.events.append((record, event))
+            run.lastLine = lineNumber
+            if run.events.count == ImportRun.size {
+                guard handoff.send(run) else { throw CancellationError() }
+                run = ImportRun()
+            }
+            if record.recordedAt < previousTime { orderedFrom = record.position + 1 }
+            previousTime = record.recordedAt
+            prev = record.hash
+            position = record.position
+            if position % 10_000 == 0 { progress?(position, 0) }
         }
-        return count
+        guard ended else {
+            throw QuireError.invalidInput("The file ends after line \(lineNumber) without the export's end line: it is truncated.")
+        }
+        if !run.events.isEmpty { guard handoff.send(run) else { throw CancellationError() } }
+        handoff.orderedFrom = orderedFrom
+        return position
+    }
+}
+
+/// Consecutive verified events of an export and the lines they came from.
+struct ImportRun: Sendable {
+    static let size = 1024
+    var events: [(record: RecordedEvent, event: Event)] = []
+    var firstLine = 0, lastLine = 0
+    init() { events.reserveCapacity(Self.size) }
+}
+
+/// The bounded hand-off from the thread verifying an export to the one writing it, and what the
+/// writer needs at the end (where time order holds again) or failed with.
+final class ImportHandoff: Sendable {
+    private struct State {
+        var runs: [ImportRun] = []
+        var phase = Phase.open
+        var orderedFrom: Int64 = 1
+        var failure: QuireError?
+    }
+    private enum Phase { case open, finished, abandoned, failed }
+    private let capacity: Int
+    private let condition = NSCondition()
+    // Every access holds `condition`'s lock, so the state is never touched from two threads at once.
+    nonisolated(unsafe) private var state = State()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        condition.lock()
+        defer { condition.broadcast(); condition.unlock() }
+        return body(&state)
+    }
+
+    /// Waits for room and enqueues; false once the writer has failed.
+    func send(_ run: ImportRun) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while state.runs.count >= capacity && state.phase == .open { condition.wait() }
+        guard state.phase == .open else { return false }
+        state.runs.append(run)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next run, or nil once the reader has finished and everything was taken. Throws when
+    /// the reader abandoned the import (nothing received may be committed).
+    func receive() throws -> ImportRun? {
+        condition.lock()
+        defer { condition.unlock() }
+        while state.runs.isEmpty && state.phase == .open { condition.wait() }
+        if state.phase == .abandoned { throw CancellationError() }
+        guard !state.runs.isEmpty else { return nil }
+        let run = state.runs.removeFirst()
+        condition.broadcast()
+        return run
+    }
+
+    var orderedFrom: Int64 {
+        get { locked { $0.orderedFrom } }
+        set { locked { $0.orderedFrom = newValue } }
+    }
+    var failure: QuireError? { locked { $0.failure } }
+
+    func finish() { locked { if $0.phase == .open { $0.phase = .finished } } }
+    func abandon() { locked { if $0.phase != .failed { $0.phase = .abandoned } } }
+    /// The writer failed: the reader's next `send` returns false and reports `error`.
+    func fail(_ error: QuireError) {
+        locked {
+            $0.phase = .failed
+            $0.failure = error
+        }
     }
 }

@@ -151,6 +151,18 @@ public protocol StorageWriter: StorageReader {
     func enforceTimeOrder(from position: Int64) throws
     /// Rebuilds every projection from the whole log inside this transaction (`import`).
     func rebuildProjections(progress: StorageProgress?) throws
+    /// Inserts `import`'s verified rows exactly as given, a run of consecutive positions at a
+    /// time from position 1, and folds them into the projections as they go when the backend can
+    /// (the first run empties them). Returns whether it did; when it did not, `import` calls
+    /// `rebuildProjections` once every row is in. The default inserts each with `insertVerbatim`.
+    func insertVerbatim(_ run: [(record: RecordedEvent, event: Event)]) throws -> Bool
+}
+
+extension StorageWriter {
+    public func insertVerbatim(_ run: [(record: RecordedEvent, event: Event)]) throws -> Bool {
+        for (record, _) in run { try insertVerbatim(record) }
+        return false
+    }
 }
 
 extension StorageReader {

@@ -26,7 +26,7 @@ final class BareSQLite {
     }
 
     enum Value {
-        case int(Int64), text(String), blob(Data), null
+        case int(Int64), real(Double), text(String), blob(Data), null
     }
 
     /// Runs a cached prepared statement with these values bound.
@@ -47,6 +47,7 @@ final class BareSQLite {
             case .int(let n): sqlite3_bind_int64(stmt, index, n)
             case .text(let t): sqlite3_bind_text(stmt, index, t, -1, transient)
             case .blob(let d): _ = d.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32(d.count), transient) }
+            case .real(let x): sqlite3_bind_double(stmt, index, x)
             case .null: sqlite3_bind_null(stmt, index)
             }
         }
@@ -65,6 +66,21 @@ final class BareSQLite {
             body(String(cString: sqlite3_column_text(s, 0)))
         }
         sqlite3_finalize(s)
+    }
+
+    /// The current row's columns as values to bind again, each with the storage class it has.
+    static func values(of row: OpaquePointer) -> [Value] {
+        (0..<sqlite3_column_count(row)).map { i in
+            switch sqlite3_column_type(row, i) {
+            case SQLITE_INTEGER: return .int(sqlite3_column_int64(row, i))
+            case SQLITE_NULL: return .null
+            case SQLITE_BLOB:
+                let count = Int(sqlite3_column_bytes(row, i))
+                return .blob(count == 0 ? Data() : Data(bytes: sqlite3_column_blob(row, i), count: count))
+            case SQLITE_FLOAT: return .real(sqlite3_column_double(row, i))
+            default: return .text(String(cString: sqlite3_column_text(row, i)))
+            }
+        }
     }
 
     func scanRows(_ sql: String, _ body: (OpaquePointer) -> Void) {

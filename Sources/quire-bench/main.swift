@@ -12,11 +12,12 @@ import QuireStorage
 //
 //   quire-bench [--smoke] [--events N] [--commands N] [--only SECTION,…] [--json PATH]
 //
-// Sections: commands, append, log (queries at two sizes, rebuild, footprint), proofs (the Merkle
-// tree's append cost, proof latencies and bytes), server (group
-// commit and the service's memory). `--rebuild-child PATH` is what the run itself starts to
-// measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
-// the synthetic log to a file that stays, to profile commands on.
+// Sections: commands, submit (the quire binary, group commit on/off), append (batch append, import), log (queries at two sizes, rebuild,
+// footprint), proofs (the Merkle tree's append cost, proof latencies and bytes), server (group
+// commit and the service's memory), wrk (the HTTP path under wrk against in-process submit).
+// `--rebuild-child PATH` is what the run itself starts to measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
+// the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N` and
+// `--callgrind-rebuild PATH` are the workloads `tools/bench --callgrind` runs under valgrind.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -52,15 +53,39 @@ if let path = option("--generate") {
     }
 }
 
+if let count = option("--callgrind-commands").flatMap(Int.init) {
+    // For `tools/bench --callgrind`: `count` commands through the handler in this process (the
+    // durable command benchmark's cycles), run under callgrind at two counts; the difference of
+    // the instruction counts, divided by the difference of the counts, is the cost of a command.
+    do {
+        try Benchmarks.commandCycles(count)
+        exit(0)
+    } catch {
+        log("commands failed: \(error)")
+        exit(1)
+    }
+}
+
+if let path = option("--callgrind-rebuild") {
+    // For `tools/bench --callgrind`: one rebuild of every projection of the log at `path`.
+    do {
+        try SQLiteStore(path: path).rebuild(Projections.core.names)
+        exit(0)
+    } catch {
+        log("rebuild failed: \(error)")
+        exit(1)
+    }
+}
+
 let smoke = arguments.contains("--smoke")
 let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_000_000)
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
 let jsonPath = option("--json") ?? "tools/bench-last-run.json"
 let querySamples = smoke ? 50 : 1000
-let sections = Set((option("--only") ?? "commands,append,log,proofs,server").split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "append", "log", "proofs", "server"]
+let sections = Set((option("--only") ?? "commands,submit,append,log,proofs,server,wrk").split(separator: ",").map(String.init))
+let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk"]
 guard sections.isSubset(of: knownSections) else {
-    log("--only takes a comma-separated list of: commands, append, log, proofs, server.")
+    log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk.")
     exit(64)
 }
 
@@ -77,9 +102,20 @@ do {
         log("durable commands (\(commands))…")
         record(try Benchmarks.durableCommands(commands))
     }
+    if sections.contains("submit") {
+        if FileManager.default.isExecutableFile(atPath: quire) {
+            log("quire submit, group commit on and off…")
+            for f in try SubmitBenchmark.run(quire: quire, sessions: smoke ? 50 : 2_000) { record(f) }
+        } else {
+            log("(no quire binary next to quire-bench: skipping the submit figures)")
+        }
+    }
     if sections.contains("append") {
         log("batch append…")
-        record(try Benchmarks.batchAppend(smoke ? 5_000 : 100_000))
+        let append = try Benchmarks.batchAppend(smoke ? 5_000 : 100_000)
+        record(append)
+        log("import of an export…")
+        record(try Benchmarks.importLog(smoke ? 5_000 : 100_000, appendRate: append.quire))
     }
     if sections.contains("log") {
         // One log, grown from a tenth of its size to all of it, measured at both sizes. Every
@@ -138,6 +174,15 @@ do {
             for f in try await GroupCommitBenchmark.run(quire: quire, levels: [1, 8, 32, 128], seconds: smoke ? 1 : 10) { record(f) }
         } else {
             log("(no quire binary next to quire-bench: skipping the group commit figures)")
+        }
+    }
+    if sections.contains("wrk") {
+        if FileManager.default.isExecutableFile(atPath: quire) {
+            log("wrk against quire serve…")
+            for f in try await WrkBenchmark.run(quire: quire, levels: smoke ? [1, 32] : [1, 32, 128], seconds: smoke ? 1 : 10,
+                                                inProcessCommands: smoke ? 500 : 20_000) { record(f) }
+        } else {
+            log("(no quire binary next to quire-bench: skipping the wrk figures)")
         }
     }
 } catch {
