@@ -312,6 +312,12 @@ final class PostgresTransaction: StorageWriter {
 
     func insertVerbatim(_ event: RecordedEvent) throws { try insert([event]) }
 
+    /// `import`'s rows 500 to a statement; the projections are rebuilt once they are all in.
+    func insertVerbatim(_ run: [(record: RecordedEvent, event: Event)]) throws -> Bool {
+        try insert(run.map(\.record))
+        return false
+    }
+
     func enforceTimeOrder(from position: Int64) throws {
         try sql.query("UPDATE time_order SET since_position = $1", [.integer(position)])
     }
