@@ -7,10 +7,13 @@ import QuireCore
 ///
 /// `schema` names the schema quire keeps its tables in (`quire` unless given), so one database can
 /// hold quire beside the school's own tables. `sslmode` is `disable`, `prefer` (the default: TLS when
-/// the server offers it) or `require` (what hosted databases such as Supabase ask for). The
-/// password may also come from `PGPASSWORD`.
+/// the server offers it), `require` (what hosted databases such as Supabase ask for) or
+/// `verify-full`, as libpq reads them. The password may also come from `PGPASSWORD`.
 public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
-    public enum TLSMode: String, Sendable { case disable, prefer, require }
+    /// As libpq reads `sslmode`: `prefer` and `require` encrypt without checking the server's
+    /// certificate; `verify-full` (and `verify-ca`) also check it against the system's trust roots
+    /// and the host name.
+    public enum TLSMode: String, Sendable { case disable, prefer, require, verifyFull = "verify-full" }
 
     public var host: String
     public var port: Int
@@ -50,8 +53,9 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
                 switch item.value {
                 case "disable": tls = .disable
                 case "prefer", "allow": tls = .prefer
-                case "require", "verify-ca", "verify-full": tls = .require
-                default: throw .usage("sslmode=\(item.value ?? "") is not one of disable, prefer, require.")
+                case "require": tls = .require
+                case "verify-ca", "verify-full": tls = .verifyFull
+                default: throw .usage("sslmode=\(item.value ?? "") is not one of disable, prefer, require, verify-full.")
                 }
             default:
                 throw .usage("\(item.name) is not a setting quire reads from a PostgreSQL URL (it reads schema and sslmode).")

@@ -28,7 +28,7 @@ struct PostgresLocationTests {
         ("postgresql://host", "names no database"),
         ("postgresql:///db", "is not a PostgreSQL URL"),
         ("postgresql://h/db?schema=Bad-Name", "is not a plain lowercase PostgreSQL name"),
-        ("postgresql://h/db?sslmode=maybe", "is not one of disable, prefer, require"),
+        ("postgresql://h/db?sslmode=maybe", "is not one of disable, prefer, require, verify-full"),
         ("postgresql://h/db?pool=3", "is not a setting quire reads"),
     ])
     func refusesWithOneSentence(_ url: String, _ says: String) {
