@@ -50,18 +50,8 @@ extension PostgresStore {
 
     @discardableResult
     public func prepareProjections(progress: StorageProgress? = nil) throws(QuireError) -> [String] {
-        let projectors = projections.projectors
-        let stale: [String] = try read { reader in
-            let existing = try reader.checkpoints()
-            let head = try reader.tip().position
-            if let ahead = existing.map(\.position).max(), ahead > head {
-                throw QuireError.internal("The log ends at position \(head) but its projections were built from \(ahead) events: events were removed from the end of the log. Run `quire verify`; nothing was changed.")
-            }
-            return projectors.filter { p in
-                guard let cp = existing.first(where: { $0.name == p.name }) else { return true }
-                return cp.codeVersion != p.codeVersion || cp.position != head
-            }.map(\.name)
-        }
+        let projections = projections
+        let stale: [String] = try read { reader in try projections.stale(try reader.checkpoints(), head: try reader.tip().position) }
         guard !stale.isEmpty else { return [] }
         try rebuild(stale, progress: progress)
         return stale
@@ -69,11 +59,8 @@ extension PostgresStore {
 
     @discardableResult
     public func upgradeProjections(progress: StorageProgress? = nil) throws(QuireError) -> [String] {
-        let projectors = projections.projectors
-        let outdated: [String] = try read { reader in
-            let existing = try reader.checkpoints()
-            return projectors.filter { p in existing.first { $0.name == p.name }?.codeVersion != p.codeVersion }.map(\.name)
-        }
+        let projections = projections
+        let outdated: [String] = try read { reader in projections.outdated(try reader.checkpoints()) }
         guard !outdated.isEmpty else { return [] }
         try rebuild(outdated, progress: progress)
         return outdated

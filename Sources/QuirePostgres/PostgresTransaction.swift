@@ -186,17 +186,8 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func duplicateGroups() throws -> [DuplicateGroup] {
-        var result: [DuplicateGroup] = []
-        for row in try sql.query("SELECT owner_id, json_hash, session_id FROM duplicate_index ORDER BY owner_id, json_hash, created_at") {
-            let owner = UserID(try PostgresSQL.string(row[0])), hash = try PostgresSQL.string(row[1])
-            let id = SessionID(try PostgresSQL.string(row[2]))
-            if let last = result.last, last.owner == owner, last.jsonHash == hash {
-                result[result.count - 1].sessions.append(id)
-            } else {
-                result.append(DuplicateGroup(owner: owner, jsonHash: hash, sessions: [id]))
-            }
-        }
-        return result
+        DuplicateGroup.grouping(try sql.query("SELECT owner_id, json_hash, session_id FROM duplicate_index ORDER BY owner_id, json_hash, created_at")
+            .map { (UserID(try PostgresSQL.string($0[0])), try PostgresSQL.string($0[1]), SessionID(try PostgresSQL.string($0[2]))) })
     }
 
     // MARK: - Monitor

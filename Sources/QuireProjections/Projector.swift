@@ -46,6 +46,25 @@ public struct Projections: Sendable {
 
     public var names: [String] { projectors.map(\.name) }
 
+    /// The projections a database must rebuild when it opens, given its checkpoints and the log's
+    /// last position: those without a checkpoint, written by other rules (code version) or
+    /// lagging the log. Throws when a checkpoint is ahead of the log — events were removed from
+    /// its end, which only `verify` should look into.
+    public func stale(_ checkpoints: [Checkpoint], head: Int64) throws(QuireError) -> [String] {
+        if let ahead = checkpoints.map(\.position).max(), ahead > head {
+            throw .internal("The log ends at position \(head) but its projections were built from \(ahead) events: events were removed from the end of the log. Run `quire verify`; nothing was changed.")
+        }
+        return projectors.filter { p in
+            guard let cp = checkpoints.first(where: { $0.name == p.name }) else { return true }
+            return cp.codeVersion != p.codeVersion || cp.position != head
+        }.map(\.name)
+    }
+
+    /// The projections another version of the rules wrote (or none did): what an upgrade builds.
+    public func outdated(_ checkpoints: [Checkpoint]) -> [String] {
+        projectors.filter { p in checkpoints.first { $0.name == p.name }?.codeVersion != p.codeVersion }.map(\.name)
+    }
+
     /// These projections restricted to `names` (in this set's order).
     public func only(_ names: [String]) -> Projections {
         Projections(projectors.filter { names.contains($0.name) })

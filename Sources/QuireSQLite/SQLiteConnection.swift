@@ -132,16 +132,8 @@ struct SQLiteConnection: StorageWriter {
     }
 
     func duplicateGroups() throws -> [DuplicateGroup] {
-        var result: [DuplicateGroup] = []
-        for row in try Row.fetchAll(db, sql: "SELECT owner_id, json_hash, session_id FROM duplicate_index ORDER BY owner_id, json_hash, created_at") {
-            let owner = UserID(row[0] as String), hash: String = row[1], id = SessionID(row[2] as String)
-            if let last = result.last, last.owner == owner, last.jsonHash == hash {
-                result[result.count - 1].sessions.append(id)
-            } else {
-                result.append(DuplicateGroup(owner: owner, jsonHash: hash, sessions: [id]))
-            }
-        }
-        return result
+        DuplicateGroup.grouping(try Row.fetchAll(db, sql: "SELECT owner_id, json_hash, session_id FROM duplicate_index ORDER BY owner_id, json_hash, created_at")
+            .map { (UserID($0[0] as String), $0[1] as String, SessionID($0[2] as String)) })
     }
 
     // MARK: - Monitor

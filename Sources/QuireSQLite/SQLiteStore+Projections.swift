@@ -59,19 +59,8 @@ extension SQLiteStore {
 
     @discardableResult
     public func prepareProjections(progress: StorageProgress? = nil) throws(QuireError) -> [String] {
-        let projectors = projections.projectors
-        let stale: [String] = try readDatabase { db in
-            let existing = try Self.checkpoints(db)
-            let head = try SQLiteLog.tip(db).position
-            if let ahead = existing.map(\.position).max(), ahead > head {
-                // Projections are never ahead of the log unless events were removed from its end.
-                throw QuireError.internal("The log ends at position \(head) but its projections were built from \(ahead) events: events were removed from the end of the log. Run `quire verify`; nothing was changed.")
-            }
-            return projectors.filter { p in
-                guard let cp = existing.first(where: { $0.name == p.name }) else { return true }
-                return cp.codeVersion != p.codeVersion || cp.position != head
-            }.map(\.name)
-        }
+        let projections = projections
+        let stale: [String] = try readDatabase { db in try projections.stale(try Self.checkpoints(db), head: try SQLiteLog.tip(db).position) }
         guard !stale.isEmpty else { return [] }
         try rebuild(stale, progress: progress)
         return stale
@@ -79,11 +68,8 @@ extension SQLiteStore {
 
     @discardableResult
     public func upgradeProjections(progress: StorageProgress? = nil) throws(QuireError) -> [String] {
-        let projectors = projections.projectors
-        let outdated: [String] = try readDatabase { db in
-            let existing = try Self.checkpoints(db)
-            return projectors.filter { p in existing.first { $0.name == p.name }?.codeVersion != p.codeVersion }.map(\.name)
-        }
+        let projections = projections
+        let outdated: [String] = try readDatabase { db in projections.outdated(try Self.checkpoints(db)) }
         guard !outdated.isEmpty else { return [] }
         try rebuild(outdated, progress: progress)
         return outdated

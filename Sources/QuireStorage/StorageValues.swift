@@ -123,6 +123,20 @@ public struct DuplicateGroup: Equatable, Sendable {
         self.jsonHash = jsonHash
         self.sessions = sessions
     }
+
+    /// Groups `(owner, hash, session)` rows ordered by owner, hash and creation, as every backend
+    /// reads the duplicate index.
+    public static func grouping(_ rows: [(owner: UserID, jsonHash: String, session: SessionID)]) -> [DuplicateGroup] {
+        var result: [DuplicateGroup] = []
+        for row in rows {
+            if let last = result.last, last.owner == row.owner, last.jsonHash == row.jsonHash {
+                result[result.count - 1].sessions.append(row.session)
+            } else {
+                result.append(DuplicateGroup(owner: row.owner, jsonHash: row.jsonHash, sessions: [row.session]))
+            }
+        }
+        return result
+    }
 }
 
 /// How a backend is opened.
