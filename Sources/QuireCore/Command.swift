@@ -10,6 +10,11 @@ public enum Command: Equatable, Sendable {
     case completeSession(CompleteSession)
     case deleteSession(DeleteSession)
     case importLegacySession(LegacyRow)
+    case reopenSession(ReopenSession)
+    case changeSetting(ChangeSetting)
+    /// Expire every in-progress session idle longer than the timeout (`quire sweep`, the server's
+    /// periodic sweep). Decided from the time in the context, so a replay decides the same.
+    case sweep(Sweep)
 
     /// The command's name as `submit` lines and `access.denied` events spell it.
     public var name: String {
@@ -23,6 +28,9 @@ public enum Command: Equatable, Sendable {
         case .completeSession: "session.complete"
         case .deleteSession: "session.delete"
         case .importLegacySession: "legacy.import"
+        case .reopenSession: "session.reopen"
+        case .changeSetting: "settings.set"
+        case .sweep: "sweep"
         }
     }
 
@@ -34,7 +42,8 @@ public enum Command: Equatable, Sendable {
         case .completeSession(let c): c.sessionID
         case .deleteSession(let c): c.sessionID
         case .importLegacySession(let row): row.id
-        case .registerUser, .changeRole, .deactivateUser, .createSession: nil
+        case .reopenSession(let c): c.sessionID
+        case .registerUser, .changeRole, .deactivateUser, .createSession, .changeSetting, .sweep: nil
         }
     }
 }
@@ -174,7 +183,34 @@ extension Command {
         case .updateSession(let c): c.expectedVersion
         case .completeSession(let c): c.expectedVersion
         case .deleteSession(let c): c.expectedVersion
-        case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession: nil
+        case .reopenSession(let c): c.expectedVersion
+        case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession,
+             .changeSetting, .sweep: nil
         }
     }
+}
+
+public struct ReopenSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var expectedVersion: Int?
+    public init(sessionID: SessionID, expectedVersion: Int? = nil) {
+        self.sessionID = sessionID
+        self.expectedVersion = expectedVersion
+    }
+}
+
+public struct ChangeSetting: Equatable, Sendable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+public struct Sweep: Equatable, Sendable {
+    /// The timeout when the log holds no `expire_after` setting (`--expire-after`); the stored
+    /// setting wins, so every process sweeping one log applies the same rule.
+    public var fallbackExpireAfter: TimeSpan?
+    public init(fallbackExpireAfter: TimeSpan? = nil) { self.fallbackExpireAfter = fallbackExpireAfter }
 }

@@ -27,6 +27,11 @@ public struct Facts: Equatable, Sendable {
     /// For a command whose expected version is no longer the session's: who made the last change
     /// (an email, or `system`), so the conflict can say so.
     public var lastChangedBy: String?
+    /// For `sweep` and `settings.set`: the settings as the log leaves them.
+    public var settings = Settings()
+    /// For `sweep`: owned in-progress sessions last accessed at or before the timeout's cutoff,
+    /// stalest first. The decider checks each against the context's time itself.
+    public var stale: [SessionState] = []
 
     public init(actor: ActorFacts, session: SessionState? = nil, targetUser: UserState? = nil,
                 userWithID: UserState? = nil, duplicates: [SessionState] = [], similar: [SessionState] = [],
@@ -108,6 +113,9 @@ public enum Decider {
         case .completeSession(let c): return try complete(c, facts)
         case .deleteSession(let c): return try delete(c, facts)
         case .importLegacySession(let row): return try importLegacy(row, facts)
+        case .reopenSession(let c): return try reopen(c, facts)
+        case .changeSetting(let c): return try changeSetting(c, facts)
+        case .sweep(let c): return try sweep(c, facts, context)
         }
     }
 
@@ -151,6 +159,8 @@ public enum Decider {
         case "monitor": doing = "watch every active session (quire monitor, GET /v1/monitor)"
         case "audit": doing = "read other users' audit trail (quire audit, GET /v1/audit)"
         case "export": doing = "export the whole log (quire export)"
+        case "settings.set": doing = "change settings (quire settings set)"
+        case "sweep": doing = "run the sweep (quire sweep)"
         default: doing = "use \(what)"
         }
         return "Only a system admin may \(doing)."
@@ -304,6 +314,9 @@ public enum Decider {
     }
 
     private static func requireInProgress(_ session: SessionState, doing: String) throws(QuireError) {
+        if session.status == .expired {
+            throw QuireError(.notInProgress, "Session \(session.id) expired after being idle; reopen it first (quire session reopen \(session.id)), then it can be \(doing).")
+        }
         guard session.status == .inProgress else {
             throw QuireError(.notInProgress, "Session \(session.id) is \(session.status == .completed ? "completed" : session.status.rawValue); only an in-progress session can be \(doing).")
         }
@@ -392,6 +405,60 @@ public enum Decider {
             legacy: LegacyRecord(status: row.status, createdAt: row.createdAt, updatedAt: row.updatedAt,
                                  lastAccessedAt: row.lastAccessedAt, metadata: row.metadata))
         return .accepted([.sessionCreated(event)], warnings: [])
+    }
+
+    // MARK: - The stale-session timeout
+
+    private static func reopen(_ c: ReopenSession, _ facts: Facts) throws(QuireError) -> Decision {
+        switch try reach(c.sessionID, command: "session.reopen", legacyAllowed: false, facts) {
+        case .refused(let decision): return decision
+        case .reached(_, let session):
+            try checkVersion(c.expectedVersion, session, facts)
+            guard session.status == .expired else {
+                let status = session.status == .inProgress ? "in progress" : session.status.rawValue
+                throw QuireError(.notInProgress, "Session \(session.id) is \(status); only an expired session can be reopened.")
+            }
+            return .accepted([.sessionReopened(SessionReopened(sessionID: c.sessionID))], warnings: [])
+        }
+    }
+
+    /// The shortest timeout a setting may name: a sweep must never race a user who is working.
+    public static let minimumExpireAfter = TimeSpan(milliseconds: 1000)
+
+    private static func changeSetting(_ c: ChangeSetting, _ facts: Facts) throws(QuireError) -> Decision {
+        if case .system = facts.actor { throw .forbidden(roleMessage("settings.set")) }
+        if let denial = try requireSystemAdmin("settings.set", target: Event.settingsStream, facts).1 { return denial }
+        guard Settings.keys.contains(where: { $0.key == c.key }) else {
+            throw .invalidInput("There is no setting called '\(c.key)'; quire knows \(Settings.keys.map(\.key).joined(separator: ", ")).")
+        }
+        let value = c.value.trimmingWhitespace()
+        if value != "off" {
+            guard let span = TimeSpan(value), span.milliseconds >= minimumExpireAfter.milliseconds else {
+                throw .invalidInput("\(c.key) takes a duration of at least 1s (\(TimeSpan.examples)) or off, not '\(c.value)'.")
+            }
+        }
+        if facts.settings.values[c.key] == value { throw .invalidInput("\(c.key) is already \(value).") }
+        return .accepted([.settingChanged(SettingChanged(key: c.key, value: value))], warnings: [])
+    }
+
+    private static func sweep(_ c: Sweep, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        if let denial = try requireSystemAdmin("sweep", target: "sessions", facts).1 { return denial }
+        guard facts.settings.values["expire_after"] != nil || c.fallbackExpireAfter != nil else {
+            throw .usage("No stale-session timeout is set: a system admin sets one with quire settings set expire_after 14d, or pass --expire-after.")
+        }
+        guard let timeout = facts.settings.expireAfter(fallback: c.fallbackExpireAfter) else {
+            return .accepted([], warnings: [])  // turned off in the log
+        }
+        let now = context.now.milliseconds
+        let events: [Event] = facts.stale
+            .filter { $0.status == .inProgress && !$0.isLegacy && now - $0.lastAccessedAt.milliseconds >= timeout.milliseconds }
+            .sorted { ($0.lastAccessedAt, $0.id.rawValue) < ($1.lastAccessedAt, $1.id.rawValue) }
+            .map { s in
+                .sessionExpired(SessionExpired(sessionID: s.id, expireAfter: timeout.description,
+                                               idleSeconds: Int((now - s.lastAccessedAt.milliseconds) / 1000),
+                                               lastAccessedAt: s.lastAccessedAt))
+            }
+        return .accepted(events, warnings: [])
     }
 
     // MARK: - Helpers

@@ -57,6 +57,9 @@ extension Event {
             case "user.role_changed": return .userRoleChanged(try decoder.decode(UserRoleChanged.self, from: payload))
             case "user.deactivated": return .userDeactivated(try decoder.decode(UserDeactivated.self, from: payload))
             case "access.denied": return .accessDenied(try decoder.decode(AccessDenied.self, from: payload))
+            case "session.expired": return .sessionExpired(try decoder.decode(SessionExpired.self, from: payload))
+            case "session.reopened": return .sessionReopened(try decoder.decode(SessionReopened.self, from: payload))
+            case "setting.changed": return .settingChanged(try decoder.decode(SettingChanged.self, from: payload))
             default: throw QuireError.invalidInput("Unknown event type \(type).")
             }
         } catch let error as QuireError {
@@ -79,6 +82,9 @@ extension Event {
         case .userRoleChanged(let e): try encoder.encode(e)
         case .userDeactivated(let e): try encoder.encode(e)
         case .accessDenied(let e): try encoder.encode(e)
+        case .sessionExpired(let e): try encoder.encode(e)
+        case .sessionReopened(let e): try encoder.encode(e)
+        case .settingChanged(let e): try encoder.encode(e)
         }
     }
 }
@@ -162,6 +168,16 @@ struct PayloadWriter {
             string("command", e.command)
             string("reason", e.reason.rawValue)
             string("target", e.target)
+        case .sessionExpired(let e):
+            string("expire_after", e.expireAfter)
+            int("idle_seconds", e.idleSeconds)
+            string("last_accessed_at", e.lastAccessedAt.description)
+            string("session_id", e.sessionID.rawValue)
+        case .sessionReopened(let e):
+            string("session_id", e.sessionID.rawValue)
+        case .settingChanged(let e):
+            string("key", e.key)
+            string("value", e.value)
         }
         close()
     }

@@ -12,16 +12,24 @@ public enum Event: Equatable, Sendable {
     case userRoleChanged(UserRoleChanged)
     case userDeactivated(UserDeactivated)
     case accessDenied(AccessDenied)
+    case sessionExpired(SessionExpired)
+    case sessionReopened(SessionReopened)
+    case settingChanged(SettingChanged)
 
     /// Every event type, in the order the catalogue lists them.
     public static let types = [
         "session.created", "session.accessed", "session.updated", "session.completed", "session.deleted",
         "user.registered", "user.role_changed", "user.deactivated", "access.denied",
+        "session.expired", "session.reopened", "setting.changed",
     ]
 
     /// The stream that access-denied events go to: one stream for everything a system admin
     /// should review.
     public static let securityStream = "security"
+
+    /// The stream of `setting.changed` events: settings every process reads from the log, so all
+    /// of them agree (`expire_after`).
+    public static let settingsStream = "settings"
 
     public var type: String {
         switch self {
@@ -34,6 +42,9 @@ public enum Event: Equatable, Sendable {
         case .userRoleChanged: "user.role_changed"
         case .userDeactivated: "user.deactivated"
         case .accessDenied: "access.denied"
+        case .sessionExpired: "session.expired"
+        case .sessionReopened: "session.reopened"
+        case .settingChanged: "setting.changed"
         }
     }
 
@@ -51,6 +62,9 @@ public enum Event: Equatable, Sendable {
         case .userRoleChanged(let e): e.userID.stream
         case .userDeactivated(let e): e.userID.stream
         case .accessDenied: Event.securityStream
+        case .sessionExpired(let e): e.sessionID.stream
+        case .sessionReopened(let e): e.sessionID.stream
+        case .settingChanged: Event.settingsStream
         }
     }
 
@@ -62,7 +76,9 @@ public enum Event: Equatable, Sendable {
         case .sessionUpdated(let e): e.sessionID
         case .sessionCompleted(let e): e.sessionID
         case .sessionDeleted(let e): e.sessionID
-        case .userRegistered, .userRoleChanged, .userDeactivated: nil
+        case .sessionExpired(let e): e.sessionID
+        case .sessionReopened(let e): e.sessionID
+        case .userRegistered, .userRoleChanged, .userDeactivated, .settingChanged: nil
         case .accessDenied(let e): e.target.hasPrefix("session-") ? SessionID(String(e.target.dropFirst(8))) : nil
         }
     }
@@ -262,5 +278,47 @@ public struct AccessDenied: Equatable, Sendable, Codable {
         self.command = command
         self.target = target
         self.reason = reason
+    }
+}
+
+/// A session idle longer than the stale-session timeout, found by a sweep (actor `system`). The
+/// payload keeps the rule that applied and how long the session had been idle, so the history
+/// can say why without knowing what the setting was then.
+public struct SessionExpired: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    /// The timeout that applied, as the setting spells it (`14d`).
+    public var expireAfter: String
+    /// Seconds from the session's last access to the sweep.
+    public var idleSeconds: Int
+    public var lastAccessedAt: Timestamp
+
+    public init(sessionID: SessionID, expireAfter: String, idleSeconds: Int, lastAccessedAt: Timestamp) {
+        self.sessionID = sessionID
+        self.expireAfter = expireAfter
+        self.idleSeconds = idleSeconds
+        self.lastAccessedAt = lastAccessedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", expireAfter = "expire_after", idleSeconds = "idle_seconds", lastAccessedAt = "last_accessed_at"
+    }
+}
+
+/// An expired session put back in progress by its owner.
+public struct SessionReopened: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public init(sessionID: SessionID) { self.sessionID = sessionID }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id" }
+}
+
+/// A setting stored in the log (`quire settings set KEY VALUE`, system admins only).
+public struct SettingChanged: Equatable, Sendable, Codable {
+    /// One of `Settings.keys`.
+    public var key: String
+    /// The value as given, e.g. `14d`; `off` turns the setting off.
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
     }
 }

@@ -118,7 +118,24 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.status = .deleted
             s.updatedAt = time
             return s
-        case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied:
+        case .sessionExpired:
+            // The session's content is unchanged but its status is, so a client's copy is stale.
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.status = .expired
+            s.updatedAt = time
+            return s
+        case .sessionReopened:
+            // Reopening counts as using it: the idle time starts again.
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.status = .inProgress
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return state
         }
     }
@@ -161,7 +178,8 @@ public struct UserState: Equatable, Sendable, Codable {
             u.active = false
             u.version = version
             return u
-        case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied:
+        case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied,
+             .sessionExpired, .sessionReopened, .settingChanged:
             return state
         }
     }

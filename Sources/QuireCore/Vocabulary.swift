@@ -10,6 +10,9 @@ public enum SessionStatus: String, Codable, Sendable, CaseIterable {
     case inProgress = "in_progress"
     case completed
     case deleted
+    /// Idle longer than the stale-session timeout (`session.expired`): no longer in progress, but
+    /// its owner can reopen or delete it.
+    case expired
 }
 
 /// The steps of the web app's import wizard, in order.

@@ -22,7 +22,9 @@ public struct DuplicateIndexProjector: Projector {
             return [.insert(Self.index, [.text(owner.rawValue), .text(hash), .text(e.sessionID.rawValue), .text(record.recordedAt)])]
         case .sessionDeleted(let e):
             return [.delete(Self.index, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
-        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied:
+        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied,
+             .sessionExpired, .sessionReopened, .settingChanged:
+            // An expired session still holds its file: importing it again is still a duplicate.
             return []
         }
     }

@@ -28,7 +28,7 @@ public struct SessionViewsProjector: Projector {
     public func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
         let at = StoredValue.text(record.recordedAt), version = StoredValue(record.version)
         switch event {
-        case .accessDenied, .userRegistered, .userRoleChanged, .userDeactivated:
+        case .accessDenied, .userRegistered, .userRoleChanged, .userDeactivated, .settingChanged:
             return []  // access.denied names a session as its target but does not change it
         // The frequent events touch a few columns in place; they mirror `SessionState.evolve`
         // exactly (the projection tests check the view against the fold of every stream).
@@ -53,8 +53,8 @@ public struct SessionViewsProjector: Projector {
             return [.update(Self.views, key: key, set: [
                 ("status", .text(SessionStatus.deleted.rawValue)), ("version", version), ("updated_at", at),
             ]), .increment(Self.views, key: key, column: "content_version")]
-        case .sessionCreated, .sessionUpdated:
-            // Creation and metadata merges go through the fold itself.
+        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened:
+            // Creation, metadata merges and the timeout's rare events go through the fold itself.
             guard let id = event.sessionID else { return [] }
             let before = try rows.row(Self.views, key: [.text(id.rawValue)]).map(Self.state)
             guard let after = SessionState.evolve(before, event, version: record.version, at: record.timestamp) else { return [] }

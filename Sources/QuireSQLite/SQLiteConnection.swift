@@ -100,9 +100,9 @@ struct SQLiteConnection: StorageWriter {
 
     func sessions(visibleTo user: UserID) throws -> [SessionState] {
         try sessions("""
-            \(Self.viewColumns) WHERE owner_id = ? AND status IN ('in_progress', 'completed')
+            \(Self.viewColumns) WHERE owner_id = ? AND status IN ('in_progress', 'completed', 'expired')
             UNION ALL
-            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
+            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed', 'expired')
             ORDER BY last_accessed_at DESC, session_id
             """, [user.rawValue])
     }
@@ -156,6 +156,10 @@ struct SQLiteConnection: StorageWriter {
 
     func monitorCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM monitor_sessions") ?? 0
+    }
+
+    func monitorExpiredCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM monitor_expired") ?? 0
     }
 
     func checkpoints() throws -> [Checkpoint] { try SQLiteStore.checkpoints(db) }

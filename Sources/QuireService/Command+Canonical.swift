@@ -41,6 +41,14 @@ extension Command {
             fields["session_id"] = .string(c.sessionID.rawValue)
             fields["reason"] = text(c.reason)
             fields["expected_version"] = int(c.expectedVersion)
+        case .reopenSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["expected_version"] = int(c.expectedVersion)
+        case .changeSetting(let c):
+            fields["key"] = .string(c.key)
+            fields["value"] = .string(c.value)
+        case .sweep(let c):
+            fields["fallback_expire_after"] = text(c.fallbackExpireAfter?.description)
         case .importLegacySession(let row):
             fields["session_id"] = .string(row.id.rawValue)
             fields["created_by"] = text(row.createdBy?.rawValue)

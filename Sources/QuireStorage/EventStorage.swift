@@ -78,8 +78,8 @@ public protocol StorageReader {
     /// A session in any status (deleted included).
     func session(_ id: SessionID) throws -> SessionState?
     func sessions(_ ids: [SessionID]) throws -> [SessionState]
-    /// What `session list` shows: the user's own sessions that are not deleted, and the legacy
-    /// ones, most recently used first.
+    /// What `session list` shows: the user's own sessions that are not deleted (expired ones
+    /// included), and the legacy ones, most recently used first.
     func sessions(visibleTo user: UserID) throws -> [SessionState]
     /// The user's most recently used in-progress session: what `resume` opens.
     func mostRecentInProgress(of user: UserID) throws -> SessionState?
@@ -95,6 +95,9 @@ public protocol StorageReader {
     /// Active sessions last accessed at or before `accessedBefore` (all when nil), stalest first.
     func monitor(accessedBefore: Timestamp?, limit: Int, offset: Int) throws -> [MonitorEntry]
     func monitorCount() throws -> Int
+    /// How many sessions the stale-session timeout expired and nobody has reopened or deleted
+    /// since (the monitor's `monitor_expired` table).
+    func monitorExpiredCount() throws -> Int
 
     func checkpoints() throws -> [Checkpoint]
 
