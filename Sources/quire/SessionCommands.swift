@@ -8,7 +8,7 @@ extension ImportStep: ExpressibleByArgument {}
 struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session", abstract: "Work with your import sessions.",
-        subcommands: [Create.self, List.self, Show.self, Resume.self, Update.self, Complete.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, Resume.self, Update.self, Complete.self, Delete.self, Reopen.self])
 
     /// Prints a command's session and its warnings.
     static func report(_ outcome: Outcome, _ options: GlobalOptions, sentence: (SessionView) -> String) {
@@ -132,6 +132,21 @@ struct SessionCommand: ParsableCommand {
             let outcome = try service.handle(.command(.deleteSession(DeleteSession(sessionID: target, reason: reason))),
                                                            as: options.actorName, commandID: commandId)
             SessionCommand.report(outcome, options, sentence: Render.deleted)
+        }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put one of your expired sessions back in progress.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The session id, or a unique prefix of it (at least 8 characters).") var id: String
+        @Option(help: "Apply only if the session is still at this version.") var expectVersion: Int?
+        @Option(help: ArgumentHelp("An idempotency key.", valueName: "id")) var commandId: String?
+
+        func run() throws {
+            let service = try options.openService()
+            let command = ReopenSession(sessionID: try service.resolveSession(id, as: options.actorName), expectedVersion: expectVersion)
+            let outcome = try service.handle(.command(.reopenSession(command)), as: options.actorName, commandID: commandId)
+            SessionCommand.report(outcome, options, sentence: Render.reopened)
         }
     }
 }
