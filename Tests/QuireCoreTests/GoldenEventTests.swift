@@ -197,5 +197,9 @@ enum Catalogue {
         Sample(event: .userDeactivated(UserDeactivated(userID: tom, reason: "Left the department"))),
         Sample(event: .accessDenied(AccessDenied(command: "session.update", target: mathematics.stream, reason: .notOwner))),
         Sample(variant: "role", event: .accessDenied(AccessDenied(command: "monitor", target: "monitor", reason: .role))),
+        Sample(event: .sessionExpired(SessionExpired(sessionID: mathematics, expireAfter: "14d", idleSeconds: 1_318_512,
+                                                     lastAccessedAt: time("2026-11-10T09:14:02.511Z")))),
+        Sample(event: .sessionReopened(SessionReopened(sessionID: mathematics))),
+        Sample(event: .settingChanged(SettingChanged(key: "expire_after", value: "14d"))),
     ]
 }

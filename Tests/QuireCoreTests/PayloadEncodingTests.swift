@@ -79,7 +79,7 @@ import Testing
         mutating func event() -> Event {
             let session = SessionID("s-" + String(int(0...99_999)))
             let user = UserID("u-" + String(int(0...999)))
-            switch int(0...8) {
+            switch int(0...11) {
             case 0:
                 let legacy = chance(0.3) ? LegacyRecord(status: SessionStatus.allCases.randomElement(using: &rng)!,
                                                         createdAt: timestamp(), updatedAt: timestamp(),
@@ -98,6 +98,11 @@ import Testing
             case 5: return .userRegistered(UserRegistered(userID: user, email: string(), role: Role.allCases.randomElement(using: &rng)!))
             case 6: return .userRoleChanged(UserRoleChanged(userID: user, role: Role.allCases.randomElement(using: &rng)!))
             case 7: return .userDeactivated(UserDeactivated(userID: user, reason: optionalString()))
+            case 9:
+                return .sessionExpired(SessionExpired(sessionID: session, expireAfter: string(), idleSeconds: int(0...100_000_000),
+                                                      lastAccessedAt: timestamp() ?? Timestamp(milliseconds: 0)))
+            case 10: return .sessionReopened(SessionReopened(sessionID: session))
+            case 11: return .settingChanged(SettingChanged(key: string(), value: string()))
             default:
                 return .accessDenied(AccessDenied(command: string(), target: session.stream,
                                                   reason: chance(0.5) ? .notOwner : .role))

@@ -52,6 +52,12 @@ public struct RandomWorkload {
             return (.user(actor), [.sessionDeleted(SessionDeleted(sessionID: id, reason: "r"))])
         case 8:
             return (.user(actor), [.accessDenied(AccessDenied(command: "session.update", target: id.stream, reason: .notOwner))])
+        case 9 where state.status == .inProgress && state.owner != nil:
+            sessions[id]!.status = .expired
+            return (.system, [.sessionExpired(SessionExpired(sessionID: id, expireAfter: "1h", idleSeconds: 3600, lastAccessedAt: clock))])
+        case 9 where state.status == .expired:
+            sessions[id]!.status = .inProgress
+            return (.user(actor), [.sessionReopened(SessionReopened(sessionID: id))])
         default:
             return (.user(actor), [.sessionAccessed(SessionAccessed(sessionID: id))])
         }
