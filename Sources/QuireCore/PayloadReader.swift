@@ -32,6 +32,8 @@ struct PayloadReader {
     private static let roleChanged: [StaticString] = ["role", "user_id"]
     private static let deactivated: [StaticString] = ["reason", "user_id"]
     private static let denied: [StaticString] = ["command", "reason", "target"]
+    private static let expired: [StaticString] = ["expire_after", "idle_seconds", "last_accessed_at", "session_id"]
+    private static let setting: [StaticString] = ["key", "value"]
 
     private mutating func event(_ type: String) -> Event? {
         switch type {
@@ -85,6 +87,25 @@ struct PayloadReader {
             guard members(Self.deleted, { r, key in key == 0 ? r.optionalString(&reason) : r.string(&id) }),
                   let id else { return nil }
             return .sessionDeleted(SessionDeleted(sessionID: SessionID(id), reason: reason))
+        case "session.expired":
+            var id: String?, rule: String?, idle: Int?, last: String?
+            guard members(Self.expired, { r, key in
+                switch key {
+                case 0: r.string(&rule)
+                case 1: r.int(&idle)
+                case 2: r.string(&last)
+                default: r.string(&id)
+                }
+            }), let id, let rule, let idle, let last = last.flatMap(Timestamp.init(rfc3339:)) else { return nil }
+            return .sessionExpired(SessionExpired(sessionID: SessionID(id), expireAfter: rule, idleSeconds: idle, lastAccessedAt: last))
+        case "session.reopened":
+            var id: String?
+            guard members(Self.session, { r, _ in r.string(&id) }), let id else { return nil }
+            return .sessionReopened(SessionReopened(sessionID: SessionID(id)))
+        case "setting.changed":
+            var key: String?, value: String?
+            guard members(Self.setting, { r, k in k == 0 ? r.string(&key) : r.string(&value) }), let key, let value else { return nil }
+            return .settingChanged(SettingChanged(key: key, value: value))
         case "user.registered":
             var id: String?, email: String?, role: String?
             guard members(Self.registered, { r, key in

@@ -78,7 +78,7 @@ struct StorageContractTests {
             try tx.append([NewEvent(.userRegistered(UserRegistered(userID: alice, email: "a@x.test", role: .admin))),
                            NewEvent(created("s1")), NewEvent(created("s2")), NewEvent(expired)], envelope: envelope)
         }
-        try store.read { r in
+        try store.read { (r: any StorageReader) throws in
             #expect(try r.sessions(visibleTo: alice).map(\.id).sorted { $0.rawValue < $1.rawValue } == [s1, s2])
             #expect(try r.session(s1)?.status == .expired)
             #expect(try r.sessionAccess(s1)?.status == .expired)
@@ -90,7 +90,7 @@ struct StorageContractTests {
             #expect(try r.duplicateSessions(owner: alice, jsonHash: String(repeating: "ab", count: 32)) == [s1, s2])
         }
         try store.write { tx in try tx.append([NewEvent(.sessionReopened(SessionReopened(sessionID: s1)))], envelope: envelope) }
-        try store.read { r in
+        try store.read { (r: any StorageReader) throws in
             #expect(try r.session(s1)?.status == .inProgress)
             #expect(try r.monitorExpiredCount() == 0)
             #expect(Set(try r.monitor(accessedBefore: nil, limit: 10, offset: 0).map(\.sessionID)) == [s1, s2])
