@@ -16,7 +16,7 @@ public struct JSONCommand: Sendable, Equatable {
     /// is a compile error until it is read.
     enum Kind: String, CaseIterable {
         case create = "session.create", access = "session.access", update = "session.update"
-        case complete = "session.complete", delete = "session.delete"
+        case complete = "session.complete", delete = "session.delete", reopen = "session.reopen"
 
         /// The fields a command of this kind may carry besides `type` and `command_id`.
         var fields: Set<String> {
@@ -26,6 +26,7 @@ public struct JSONCommand: Sendable, Equatable {
             case .update: ["session_id", "step", "progress", "questions_imported", "metadata", "expected_version"]
             case .complete: ["session_id", "questions_imported", "expected_version"]
             case .delete: ["session_id", "reason", "expected_version"]
+            case .reopen: ["session_id", "expected_version"]
             }
         }
     }
@@ -88,6 +89,8 @@ public struct JSONCommand: Sendable, Equatable {
         case .delete:
             request = .command(.deleteSession(DeleteSession(
                 sessionID: try sessionID(), reason: try f.string("reason"), expectedVersion: try f.int("expected_version"))))
+        case .reopen:
+            request = .command(.reopenSession(ReopenSession(sessionID: try sessionID(), expectedVersion: try f.int("expected_version"))))
         }
     }
 

@@ -36,6 +36,11 @@ public struct SettingView: Sendable, Equatable, Codable {
     /// As last set, or nil when never set.
     public var value: String?
     public var about: String
+    public init(key: String, value: String?, about: String) {
+        self.key = key
+        self.value = value
+        self.about = about
+    }
 }
 
 /// The monitor's counts beside its list of active sessions.

@@ -61,6 +61,7 @@ enum PageModel {
             statusName = switch s.status {
             case SessionStatus.inProgress.rawValue: "In progress"
             case SessionStatus.completed.rawValue: "Completed"
+            case SessionStatus.expired.rawValue: "Expired"
             default: "Deleted"
             }
             step = s.step
@@ -97,6 +98,8 @@ enum PageModel {
         var session: SessionRow
         var steps: [StepOption]
         var changeable: Bool
+        /// Expired after being idle: its owner may reopen it.
+        var reopenable: Bool
         var deletable: Bool
         var legacyNote: String?
     }
@@ -121,6 +124,9 @@ enum PageModel {
         var questions: Int
         var imported: Int
         var denied: Int
+        /// Sessions the stale-session timeout expired, and the timeout ("14d", "off", "not set").
+        var expired: Int
+        var expireAfter: String
     }
 
     struct DeniedRow {
