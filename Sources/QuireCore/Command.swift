@@ -15,6 +15,8 @@ public enum Command: Equatable, Sendable {
     /// Expire every in-progress session idle longer than the timeout (`quire sweep`, the server's
     /// periodic sweep). Decided from the time in the context, so a replay decides the same.
     case sweep(Sweep)
+    /// A system admin assigns a session to another active user (`session transfer`).
+    case transferSession(TransferSession)
 
     /// The command's name as `submit` lines and `access.denied` events spell it.
     public var name: String {
@@ -31,6 +33,7 @@ public enum Command: Equatable, Sendable {
         case .reopenSession: "session.reopen"
         case .changeSetting: "settings.set"
         case .sweep: "sweep"
+        case .transferSession: "session.transfer"
         }
     }
 
@@ -43,6 +46,7 @@ public enum Command: Equatable, Sendable {
         case .deleteSession(let c): c.sessionID
         case .importLegacySession(let row): row.id
         case .reopenSession(let c): c.sessionID
+        case .transferSession(let c): c.sessionID
         case .registerUser, .changeRole, .deactivateUser, .createSession, .changeSetting, .sweep: nil
         }
     }
@@ -185,7 +189,7 @@ extension Command {
         case .deleteSession(let c): c.expectedVersion
         case .reopenSession(let c): c.expectedVersion
         case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession,
-             .changeSetting, .sweep: nil
+             .changeSetting, .sweep, .transferSession: nil
         }
     }
 }
@@ -213,4 +217,19 @@ public struct Sweep: Equatable, Sendable {
     /// setting wins, so every process sweeping one log applies the same rule.
     public var fallbackExpireAfter: TimeSpan?
     public init(fallbackExpireAfter: TimeSpan? = nil) { self.fallbackExpireAfter = fallbackExpireAfter }
+}
+
+public struct TransferSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The new owner, by email or id.
+    public var to: String
+    public var reason: String?
+    /// Transfer even when the new owner already has a session of the same file.
+    public var allowDuplicate: Bool
+    public init(sessionID: SessionID, to: String, reason: String? = nil, allowDuplicate: Bool = false) {
+        self.sessionID = sessionID
+        self.to = to
+        self.reason = reason
+        self.allowDuplicate = allowDuplicate
+    }
 }

@@ -116,6 +116,7 @@ public enum Decider {
         case .reopenSession(let c): return try reopen(c, facts)
         case .changeSetting(let c): return try changeSetting(c, facts)
         case .sweep(let c): return try sweep(c, facts, context)
+        case .transferSession(let c): return try transfer(c, facts)
         }
     }
 
@@ -161,6 +162,7 @@ public enum Decider {
         case "export": doing = "export the whole log (quire export)"
         case "settings.set": doing = "change settings (quire settings set)"
         case "sweep": doing = "run the sweep (quire sweep)"
+        case "session.transfer": doing = "transfer a session to another user (quire session transfer)"
         default: doing = "use \(what)"
         }
         return "Only a system admin may \(doing)."
@@ -459,6 +461,32 @@ public enum Decider {
                                                lastAccessedAt: s.lastAccessedAt))
             }
         return .accepted(events, warnings: [])
+    }
+
+    // MARK: - Transfer
+
+    /// A system admin assigns a session (anyone's, or a legacy one) to another active user. The
+    /// duplicate rule follows the session into the new owner's scope.
+    private static func transfer(_ c: TransferSession, _ facts: Facts) throws(QuireError) -> Decision {
+        if case .system = facts.actor { throw .forbidden(roleMessage("session.transfer")) }
+        if let denial = try requireSystemAdmin("session.transfer", target: c.sessionID.stream, facts).1 { return denial }
+        let reason = try optionalText(c.reason, field: "reason", limit: maxReasonLength)
+        guard let session = facts.session, session.id == c.sessionID, session.status != .deleted else {
+            throw .sessionNotFound(c.sessionID)
+        }
+        guard let to = facts.targetUser else { throw .unknownUser("No registered user is called \(c.to).") }
+        guard to.active else { throw .invalidInput("\(to.email) is deactivated and cannot take over a session.") }
+        guard session.ownerID != to.id else { throw .invalidInput("Session \(session.id) already belongs to \(to.email).") }
+        let theirs = facts.duplicates.filter {
+            $0.ownerID == to.id && $0.status != .deleted && $0.id != session.id && $0.jsonHash != nil && $0.jsonHash == session.jsonHash
+        }
+        if let first = theirs.min(by: { $0.createdAt < $1.createdAt }), !c.allowDuplicate {
+            var error = QuireError(.duplicate, "\(to.email) already has this file in session \(first.id) (\"\(first.name)\"); allow a duplicate to transfer it anyway.")
+            error.existingSession = first.id
+            throw error
+        }
+        return .accepted([.sessionTransferred(SessionTransferred(sessionID: session.id, from: session.ownerID, to: to.id, reason: reason))],
+                         warnings: [])
     }
 
     // MARK: - Helpers

@@ -60,6 +60,7 @@ extension Event {
             case "session.expired": return .sessionExpired(try decoder.decode(SessionExpired.self, from: payload))
             case "session.reopened": return .sessionReopened(try decoder.decode(SessionReopened.self, from: payload))
             case "setting.changed": return .settingChanged(try decoder.decode(SettingChanged.self, from: payload))
+            case "session.transferred": return .sessionTransferred(try decoder.decode(SessionTransferred.self, from: payload))
             default: throw QuireError.invalidInput("Unknown event type \(type).")
             }
         } catch let error as QuireError {
@@ -85,6 +86,7 @@ extension Event {
         case .sessionExpired(let e): try encoder.encode(e)
         case .sessionReopened(let e): try encoder.encode(e)
         case .settingChanged(let e): try encoder.encode(e)
+        case .sessionTransferred(let e): try encoder.encode(e)
         }
     }
 }
@@ -178,6 +180,11 @@ struct PayloadWriter {
         case .settingChanged(let e):
             string("key", e.key)
             string("value", e.value)
+        case .sessionTransferred(let e):
+            string("from", e.from?.rawValue)
+            if let reason = e.reason { string("reason", reason) }
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
         }
         close()
     }

@@ -15,12 +15,13 @@ public enum Event: Equatable, Sendable {
     case sessionExpired(SessionExpired)
     case sessionReopened(SessionReopened)
     case settingChanged(SettingChanged)
+    case sessionTransferred(SessionTransferred)
 
     /// Every event type, in the order the catalogue lists them.
     public static let types = [
         "session.created", "session.accessed", "session.updated", "session.completed", "session.deleted",
         "user.registered", "user.role_changed", "user.deactivated", "access.denied",
-        "session.expired", "session.reopened", "setting.changed",
+        "session.expired", "session.reopened", "setting.changed", "session.transferred",
     ]
 
     /// The stream that access-denied events go to: one stream for everything a system admin
@@ -45,6 +46,7 @@ public enum Event: Equatable, Sendable {
         case .sessionExpired: "session.expired"
         case .sessionReopened: "session.reopened"
         case .settingChanged: "setting.changed"
+        case .sessionTransferred: "session.transferred"
         }
     }
 
@@ -65,6 +67,7 @@ public enum Event: Equatable, Sendable {
         case .sessionExpired(let e): e.sessionID.stream
         case .sessionReopened(let e): e.sessionID.stream
         case .settingChanged: Event.settingsStream
+        case .sessionTransferred(let e): e.sessionID.stream
         }
     }
 
@@ -78,6 +81,7 @@ public enum Event: Equatable, Sendable {
         case .sessionDeleted(let e): e.sessionID
         case .sessionExpired(let e): e.sessionID
         case .sessionReopened(let e): e.sessionID
+        case .sessionTransferred(let e): e.sessionID
         case .userRegistered, .userRoleChanged, .userDeactivated, .settingChanged: nil
         case .accessDenied(let e): e.target.hasPrefix("session-") ? SessionID(String(e.target.dropFirst(8))) : nil
         }
@@ -320,5 +324,40 @@ public struct SettingChanged: Equatable, Sendable, Codable {
     public init(key: String, value: String) {
         self.key = key
         self.value = value
+    }
+}
+
+/// A system admin gave the session to another user. From this event on the new owner has every
+/// right the owner had, and the former owner none.
+public struct SessionTransferred: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    /// The former owner; `nil` for a legacy session, which stops being legacy.
+    public var from: UserID?
+    public var to: UserID
+    public var reason: String?
+
+    public init(sessionID: SessionID, from: UserID?, to: UserID, reason: String? = nil) {
+        self.sessionID = sessionID
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", from, to, reason }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sessionID = try c.decode(SessionID.self, forKey: .sessionID)
+        from = try c.decodeIfPresent(UserID.self, forKey: .from)
+        to = try c.decode(UserID.self, forKey: .to)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sessionID, forKey: .sessionID)
+        try c.encode(from, forKey: .from)      // an explicit null: it was a legacy session
+        try c.encode(to, forKey: .to)
+        try c.encodeIfPresent(reason, forKey: .reason)
     }
 }

@@ -34,6 +34,7 @@ struct PayloadReader {
     private static let denied: [StaticString] = ["command", "reason", "target"]
     private static let expired: [StaticString] = ["expire_after", "idle_seconds", "last_accessed_at", "session_id"]
     private static let setting: [StaticString] = ["key", "value"]
+    private static let transferred: [StaticString] = ["from", "reason", "session_id", "to"]
 
     private mutating func event(_ type: String) -> Event? {
         switch type {
@@ -106,6 +107,18 @@ struct PayloadReader {
             var key: String?, value: String?
             guard members(Self.setting, { r, k in k == 0 ? r.string(&key) : r.string(&value) }), let key, let value else { return nil }
             return .settingChanged(SettingChanged(key: key, value: value))
+        case "session.transferred":
+            var id: String?, from: String?, to: String?, reason: String?
+            guard members(Self.transferred, { r, key in
+                switch key {
+                case 0: r.optionalString(&from)
+                case 1: r.optionalString(&reason)
+                case 2: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let to else { return nil }
+            return .sessionTransferred(SessionTransferred(sessionID: SessionID(id), from: from.map { UserID($0) }, to: UserID(to),
+                                                          reason: reason))
         case "user.registered":
             var id: String?, email: String?, role: String?
             guard members(Self.registered, { r, key in

@@ -135,6 +135,15 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.updatedAt = time
             s.lastAccessedAt = time
             return s
+        case .sessionTransferred(let e):
+            // Handing over counts as using it: the new owner's idle time starts now.
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.ownerID = e.to
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
         case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return state
         }
@@ -179,7 +188,7 @@ public struct UserState: Equatable, Sendable, Codable {
             u.version = version
             return u
         case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied,
-             .sessionExpired, .sessionReopened, .settingChanged:
+             .sessionExpired, .sessionReopened, .settingChanged, .sessionTransferred:
             return state
         }
     }

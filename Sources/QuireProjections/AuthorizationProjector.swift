@@ -42,6 +42,8 @@ public struct AuthorizationProjector: Projector {
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.expired.rawValue))])]
         case .sessionReopened(let e):
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.inProgress.rawValue))])]
+        case .sessionTransferred(let e):
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
         case .sessionAccessed, .sessionUpdated, .accessDenied, .settingChanged:
             return []
         }

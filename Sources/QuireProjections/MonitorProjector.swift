@@ -67,6 +67,13 @@ public struct MonitorProjector: Projector {
             for column in ["updated_at", "last_accessed_at"] { row[Self.sessions.position(of: column)] = at }
             row[Self.sessions.position(of: "version")] = version
             return [.delete(Self.expired, whereColumn: "session_id", equals: key[0]), .insert(Self.sessions, row)]
+        case .sessionTransferred(let e):
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            let email = try rows.row(Self.users, key: [.text(e.to.rawValue)])?[1] ?? .null
+            let set: [(column: String, value: StoredValue)] = [
+                ("owner_id", .text(e.to.rawValue)), ("owner_email", email), ("updated_at", at), ("last_accessed_at", at), ("version", version),
+            ]
+            return [.update(Self.sessions, key: key, set: set), .update(Self.expired, key: key, set: set)]
         case .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return []
         }

@@ -53,7 +53,7 @@ public struct SessionViewsProjector: Projector {
             return [.update(Self.views, key: key, set: [
                 ("status", .text(SessionStatus.deleted.rawValue)), ("version", version), ("updated_at", at),
             ]), .increment(Self.views, key: key, column: "content_version")]
-        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened:
+        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened, .sessionTransferred:
             // Creation, metadata merges and the timeout's rare events go through the fold itself.
             guard let id = event.sessionID else { return [] }
             let before = try rows.row(Self.views, key: [.text(id.rawValue)]).map(Self.state)

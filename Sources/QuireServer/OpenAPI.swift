@@ -1639,6 +1639,147 @@ enum OpenAPI {
         }
       }
     },
+    "/v1/sessions/{id}/transfer": {
+      "post": {
+        "operationId": "transferSession",
+        "summary": "Give a session (anyone's, or a legacy one) to another active user (system admins; appends session.transferred).",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The session's id."
+          },
+          {
+            "name": "command_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "Idempotency key: the same id again returns the first result."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "to"
+                ],
+                "properties": {
+                  "to": {
+                    "type": "string",
+                    "description": "The new owner, by email or id."
+                  },
+                  "reason": {
+                    "type": "string"
+                  },
+                  "allow_duplicate": {
+                    "type": "boolean"
+                  },
+                  "command_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The session.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SessionResult"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "description": "The session's version, for If-Match.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Quire-Command-Id": {
+                "description": "The command's id (for explain).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid input: bad JSON, a wrong-typed, unknown or out-of-range field or query parameter, named in the message.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No, bad or expired bearer token, or an unknown or deactivated user.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The user's role does not allow it (the attempt is recorded as access.denied).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such session (or it is deleted).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The new owner already has this file (allow_duplicate to transfer anyway), or a reused command_id.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is over the paper limit.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/v1/monitor": {
       "get": {
         "operationId": "monitor",

@@ -23,7 +23,8 @@ struct Routes: Sendable {
     static let api: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/sessions"), (.get, "/v1/sessions"), (.get, "/v1/sessions/resume"),
         (.get, "/v1/sessions/{id}"), (.patch, "/v1/sessions/{id}"), (.delete, "/v1/sessions/{id}"),
-        (.post, "/v1/sessions/{id}/complete"), (.post, "/v1/sessions/{id}/reopen"), (.get, "/v1/monitor"),
+        (.post, "/v1/sessions/{id}/complete"), (.post, "/v1/sessions/{id}/reopen"),
+        (.post, "/v1/sessions/{id}/transfer"), (.get, "/v1/monitor"),
         (.get, "/v1/monitor/summary"), (.get, "/v1/settings"), (.put, "/v1/settings/{key}"), (.get, "/v1/audit"), (.post, "/v1/commands"),
         (.get, "/v1/events"), (.get, "/v1/events/stream"),
         (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
@@ -51,6 +52,7 @@ struct Routes: Sendable {
         v1.delete("sessions/:id") { request, context in try await delete(request, context) }
         v1.post("sessions/:id/complete") { request, context in try await complete(request, context) }
         v1.post("sessions/:id/reopen") { request, context in try await reopen(request, context) }
+        v1.post("sessions/:id/transfer") { request, context in try await transfer(request, context) }
         v1.get("monitor") { request, context in try await monitor(request, context) }
         v1.get("monitor/summary") { request, context in try await monitorSummary(request, context) }
         v1.get("settings") { request, context in try await settings(request, context) }
@@ -126,6 +128,11 @@ struct Routes: Sendable {
     /// `POST /v1/sessions/{id}/reopen`: the owner puts an expired session back in progress.
     func reopen(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
         try await sessionCommand("session.reopen", request, context, fields: ["expected_version", "command_id"])
+    }
+
+    /// `POST /v1/sessions/{id}/transfer` with `{"to": USER, "reason": …, "allow_duplicate": …}` (system admins).
+    func transfer(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
+        try await sessionCommand("session.transfer", request, context, fields: ["to", "reason", "allow_duplicate", "command_id"])
     }
 
     /// `DELETE /v1/sessions/{id}?reason=…`, or the reason in a JSON body.

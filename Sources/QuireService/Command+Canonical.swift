@@ -47,6 +47,11 @@ extension Command {
         case .changeSetting(let c):
             fields["key"] = .string(c.key)
             fields["value"] = .string(c.value)
+        case .transferSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["to"] = .string(c.to.lowercased())
+            fields["reason"] = text(c.reason)
+            fields["allow_duplicate"] = .bool(c.allowDuplicate)
         case .sweep(let c):
             fields["fallback_expire_after"] = text(c.fallbackExpireAfter?.description)
         case .importLegacySession(let row):

@@ -17,6 +17,7 @@ public struct JSONCommand: Sendable, Equatable {
     enum Kind: String, CaseIterable {
         case create = "session.create", access = "session.access", update = "session.update"
         case complete = "session.complete", delete = "session.delete", reopen = "session.reopen"
+        case transfer = "session.transfer"
 
         /// The fields a command of this kind may carry besides `type` and `command_id`.
         var fields: Set<String> {
@@ -27,6 +28,7 @@ public struct JSONCommand: Sendable, Equatable {
             case .complete: ["session_id", "questions_imported", "expected_version"]
             case .delete: ["session_id", "reason", "expected_version"]
             case .reopen: ["session_id", "expected_version"]
+            case .transfer: ["session_id", "to", "reason", "allow_duplicate"]
             }
         }
     }
@@ -91,6 +93,10 @@ public struct JSONCommand: Sendable, Equatable {
                 sessionID: try sessionID(), reason: try f.string("reason"), expectedVersion: try f.int("expected_version"))))
         case .reopen:
             request = .command(.reopenSession(ReopenSession(sessionID: try sessionID(), expectedVersion: try f.int("expected_version"))))
+        case .transfer:
+            request = .command(.transferSession(TransferSession(
+                sessionID: try sessionID(), to: try f.string("to", required: true)!, reason: try f.string("reason"),
+                allowDuplicate: try f.bool("allow_duplicate") ?? false)))
         }
     }
 

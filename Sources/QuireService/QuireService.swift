@@ -235,7 +235,7 @@ public struct QuireService: Sendable {
     static func expectedVersion(for event: Event, _ facts: Facts) -> ExpectedVersion {
         switch event {
         case .sessionCreated: .noStream
-        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionReopened:
+        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionReopened, .sessionTransferred:
             facts.session.map { .exactly($0.version) } ?? .any
         case .sessionExpired(let e):
             // Two sweepers racing: the second finds the version moved, decides again on fresh
@@ -335,6 +335,12 @@ public struct QuireService: Sendable {
             if let timeout = facts.settings.expireAfter(fallback: c.fallbackExpireAfter), let now {
                 facts.stale = try staleSessions(before: now.adding(milliseconds: -timeout.milliseconds), reader)
             }
+        case .transferSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.to))
+            if let to = facts.targetUser, let hash = facts.session?.jsonHash {
+                facts.duplicates = try reader.sessions(try reader.duplicateSessions(owner: to.id, jsonHash: hash))
+            }
         case .accessSession, .updateSession, .completeSession, .deleteSession, .reopenSession:
             // The authorization projection answers "does it exist, and whose is it" first.
             if let id = command.targetSession, try reader.sessionAccess(id) != nil {
@@ -395,7 +401,8 @@ public struct QuireService: Sendable {
             outcome.user = try facts.targetUser.flatMap { try reader.user(id: $0.id) }.map(UserView.init)
         case .changeSetting, .sweep:
             break
-        case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession, .reopenSession:
+        case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession, .reopenSession,
+             .transferSession:
             if let id = command.targetSession ?? events.first?.sessionID, let state = try reader.session(id) {
                 outcome.session = try sessionView(state, reader)
             }

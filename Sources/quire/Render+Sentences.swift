@@ -26,6 +26,10 @@ extension Render {
 
     static func deleted(_ s: SessionView) -> String { "Deleted session \(s.id) \"\(s.name)\"." }
 
+    static func transferred(_ s: SessionView) -> String {
+        "Transferred session \(s.id) \"\(s.name)\" to \(s.ownerEmail ?? s.ownerID ?? "?")."
+    }
+
     static func reopened(_ s: SessionView) -> String { "Reopened session \(s.id) \"\(s.name)\": it is in progress again." }
 
     static func sweep(_ r: SweepReport) -> String {

@@ -8,7 +8,7 @@ extension ImportStep: ExpressibleByArgument {}
 struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session", abstract: "Work with your import sessions.",
-        subcommands: [Create.self, List.self, Show.self, Resume.self, Update.self, Complete.self, Delete.self, Reopen.self])
+        subcommands: [Create.self, List.self, Show.self, Resume.self, Update.self, Complete.self, Delete.self, Reopen.self, Transfer.self])
 
     /// Prints a command's session and its warnings.
     static func report(_ outcome: Outcome, _ options: GlobalOptions, sentence: (SessionView) -> String) {
@@ -132,6 +132,25 @@ struct SessionCommand: ParsableCommand {
             let outcome = try service.handle(.command(.deleteSession(DeleteSession(sessionID: target, reason: reason))),
                                                            as: options.actorName, commandID: commandId)
             SessionCommand.report(outcome, options, sentence: Render.deleted)
+        }
+    }
+
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a session (anyone's, or a legacy one) to another active user (system admins).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The session id, or a unique prefix of it (at least 8 characters).") var id: String
+        @Option(help: ArgumentHelp("The new owner, by email or id.", valueName: "user")) var to: String
+        @Option(help: "Why, for the audit trail.") var reason: String?
+        @Flag(help: "Transfer even if the new owner already has a session of the same file.") var allowDuplicate = false
+        @Option(help: ArgumentHelp("An idempotency key.", valueName: "id")) var commandId: String?
+
+        func run() throws {
+            let service = try options.openService()
+            let command = TransferSession(sessionID: try service.resolveSession(id, as: options.actorName), to: to, reason: reason,
+                                          allowDuplicate: allowDuplicate)
+            let outcome = try service.handle(.command(.transferSession(command)), as: options.actorName, commandID: commandId)
+            SessionCommand.report(outcome, options, sentence: Render.transferred)
         }
     }
 
