@@ -201,5 +201,8 @@ enum Catalogue {
                                                      lastAccessedAt: time("2026-11-10T09:14:02.511Z")))),
         Sample(event: .sessionReopened(SessionReopened(sessionID: mathematics))),
         Sample(event: .settingChanged(SettingChanged(key: "expire_after", value: "14d"))),
+        Sample(event: .sessionTransferred(SessionTransferred(sessionID: mathematics, from: tom, to: amina,
+                                                             reason: "Tom is on leave until January"))),
+        Sample(variant: "legacy", event: .sessionTransferred(SessionTransferred(sessionID: legacyPhysics, from: nil, to: tom))),
     ]
 }

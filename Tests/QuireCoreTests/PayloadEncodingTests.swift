@@ -79,7 +79,7 @@ import Testing
         mutating func event() -> Event {
             let session = SessionID("s-" + String(int(0...99_999)))
             let user = UserID("u-" + String(int(0...999)))
-            switch int(0...11) {
+            switch int(0...12) {
             case 0:
                 let legacy = chance(0.3) ? LegacyRecord(status: SessionStatus.allCases.randomElement(using: &rng)!,
                                                         createdAt: timestamp(), updatedAt: timestamp(),
@@ -103,6 +103,9 @@ import Testing
                                                       lastAccessedAt: timestamp() ?? Timestamp(milliseconds: 0)))
             case 10: return .sessionReopened(SessionReopened(sessionID: session))
             case 11: return .settingChanged(SettingChanged(key: string(), value: string()))
+            case 12:
+                return .sessionTransferred(SessionTransferred(sessionID: session, from: chance(0.3) ? nil : user,
+                                                              to: UserID("u-" + String(int(0...999))), reason: optionalString()))
             default:
                 return .accessDenied(AccessDenied(command: string(), target: session.stream,
                                                   reason: chance(0.5) ? .notOwner : .role))
