@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// Issue 17 §3 through the built binary: `session transfer`, and what it leaves behind.
+@Suite struct TransferTests {
+    let a = "a@x.test", b = "b@x.test"
+
+    @Test func aSystemAdminTransfersASessionAndTheFormerOwnersAttemptIsExplained() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let id = try box.createSession(try box.write("p.json", paperJSON(code: "9709/12")), as: a)
+
+        let own = try box.run("session", "transfer", id, "--to", b, as: a)
+        #expect(own.status == 77, "\(own)")
+        #expect(own.errorLines == ["error: Only a system admin may transfer a session to another user (quire session transfer)."])
+
+        let unknown = try box.run("session", "transfer", id, "--to", "nobody@x.test", as: Sandbox.ops)
+        #expect(unknown.status == 67, "\(unknown)")
+        let moved = try box.ok("session", "transfer", id, "--to", b, "--reason", "a is on leave", "--json", as: Sandbox.ops).object
+        #expect(moved["owner_email"] as? String == b)
+        #expect(try box.ok("session", "transfer", String(id.prefix(8)), "--to", a, as: Sandbox.ops).stdout.hasPrefix("Transferred session \(id)"),
+                "a system admin may name it by prefix")
+        try box.ok("session", "transfer", id, "--to", b, as: Sandbox.ops)
+
+        // The former owner is refused like anyone, and told why when they ask.
+        let attempt = try box.run("session", "update", id, "--progress", "10", "--command-id", "a-try", as: a)
+        #expect(attempt.status == 66, "\(attempt)")
+        let why = try box.ok("explain", "a-try", as: a).stdout
+        #expect(why.contains("Rule: Ownership: the session was transferred to \(b) at position"), "\(why)")
+        #expect(try box.ok("session", "update", id, "--progress", "10", as: b).status == 0)
+        #expect(!(try box.sessions(as: a)).contains { $0["id"] as? String == id })
+
+        // The chain of custody, in the new owner's history.
+        let table = try box.ok("history", id, as: b).stdout
+        #expect(table.contains("owner \(a) → \(b)") && table.contains("owner \(b) → \(a)"), "\(table)")
+        #expect(table.contains("refused session.update (not the owner)"), "\(table)")
+        #expect(try box.run("verify").status == 0)
+    }
+
+    @Test func theNewOwnersDuplicatesRefuseTheTransferUnlessAllowed() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let paper = try box.write("p.json", paperJSON(code: "9709/12"))
+        let theirs = try box.createSession(paper, as: a)
+        let bobs = try box.createSession(paper, as: b)
+        let refused = try box.run("session", "transfer", theirs, "--to", b, as: Sandbox.ops)
+        #expect(refused.status == 65, "\(refused)")
+        #expect(refused.errorLines.first?.contains("already has this file in session \(bobs)") == true, "\(refused)")
+        try box.ok("session", "transfer", theirs, "--to", b, "--allow-duplicate", as: Sandbox.ops)
+        #expect(try box.sessions(as: b).count == 2)
+    }
+}
