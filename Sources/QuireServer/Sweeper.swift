@@ -14,12 +14,18 @@ struct Sweeper: Service {
     let metrics: ServerMetrics
     let logger: Logger
 
+    /// Sweeps until the server shuts down. The shutdown interrupts the wait between sweeps, which
+    /// is the normal way for this service to end, not a failure of the server.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await sweepOnce()
-                try await Task.sleep(for: interval)
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await sweepOnce()
+                    try await Task.sleep(for: interval)
+                }
             }
+        } catch is CancellationError {
+            return
         }
     }
 
