@@ -17,6 +17,10 @@ public enum Command: Equatable, Sendable {
     case sweep(Sweep)
     /// A system admin assigns a session to another active user (`session transfer`).
     case transferSession(TransferSession)
+    /// The owner offers their session to another user, who accepts or declines it within 7 days.
+    case offerSession(OfferSession)
+    case acceptOffer(AcceptOffer)
+    case declineOffer(SessionID)
 
     /// The command's name as `submit` lines and `access.denied` events spell it.
     public var name: String {
@@ -34,6 +38,9 @@ public enum Command: Equatable, Sendable {
         case .changeSetting: "settings.set"
         case .sweep: "sweep"
         case .transferSession: "session.transfer"
+        case .offerSession: "session.offer"
+        case .acceptOffer: "session.accept"
+        case .declineOffer: "session.decline"
         }
     }
 
@@ -47,6 +54,9 @@ public enum Command: Equatable, Sendable {
         case .importLegacySession(let row): row.id
         case .reopenSession(let c): c.sessionID
         case .transferSession(let c): c.sessionID
+        case .offerSession(let c): c.sessionID
+        case .acceptOffer(let c): c.sessionID
+        case .declineOffer(let id): id
         case .registerUser, .changeRole, .deactivateUser, .createSession, .changeSetting, .sweep: nil
         }
     }
@@ -189,7 +199,7 @@ extension Command {
         case .deleteSession(let c): c.expectedVersion
         case .reopenSession(let c): c.expectedVersion
         case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession,
-             .changeSetting, .sweep, .transferSession: nil
+             .changeSetting, .sweep, .transferSession, .offerSession, .acceptOffer, .declineOffer: nil
         }
     }
 }
@@ -230,6 +240,26 @@ public struct TransferSession: Equatable, Sendable {
         self.sessionID = sessionID
         self.to = to
         self.reason = reason
+        self.allowDuplicate = allowDuplicate
+    }
+}
+
+public struct OfferSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The recipient, by email or id.
+    public var to: String
+    public init(sessionID: SessionID, to: String) {
+        self.sessionID = sessionID
+        self.to = to
+    }
+}
+
+public struct AcceptOffer: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// Accept even when the recipient already has a session of the same file.
+    public var allowDuplicate: Bool
+    public init(sessionID: SessionID, allowDuplicate: Bool = false) {
+        self.sessionID = sessionID
         self.allowDuplicate = allowDuplicate
     }
 }

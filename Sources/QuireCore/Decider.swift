@@ -32,6 +32,8 @@ public struct Facts: Equatable, Sendable {
     /// For `sweep`: owned in-progress sessions last accessed at or before the timeout's cutoff,
     /// stalest first. The decider checks each against the context's time itself.
     public var stale: [SessionState] = []
+    /// For `sweep`: sessions whose pending offer lapsed at or before the sweep's time.
+    public var lapsedOffers: [SessionState] = []
 
     public init(actor: ActorFacts, session: SessionState? = nil, targetUser: UserState? = nil,
                 userWithID: UserState? = nil, duplicates: [SessionState] = [], similar: [SessionState] = [],
@@ -117,6 +119,9 @@ public enum Decider {
         case .changeSetting(let c): return try changeSetting(c, facts)
         case .sweep(let c): return try sweep(c, facts, context)
         case .transferSession(let c): return try transfer(c, facts)
+        case .offerSession(let c): return try offer(c, facts, context)
+        case .acceptOffer(let c): return try accept(c, facts, context)
+        case .declineOffer(let id): return try decline(id, facts, context)
         }
     }
 
@@ -452,7 +457,12 @@ public enum Decider {
             return .accepted([], warnings: [])  // turned off in the log
         }
         let now = context.now.milliseconds
-        let events: [Event] = facts.stale
+        // Lapsed offers are recorded as declined by quire itself.
+        let lapsed: [Event] = facts.lapsedOffers.compactMap { s in
+            guard let to = s.offeredTo, let until = s.offerExpiresAt, until <= context.now, s.status != .deleted else { return nil }
+            return .sessionDeclined(SessionDeclined(sessionID: s.id, to: to, expired: true))
+        }
+        let expiries: [Event] = facts.stale
             .filter { $0.status == .inProgress && !$0.isLegacy && now - $0.lastAccessedAt.milliseconds >= timeout.milliseconds }
             .sorted { ($0.lastAccessedAt, $0.id.rawValue) < ($1.lastAccessedAt, $1.id.rawValue) }
             .map { s in
@@ -460,7 +470,7 @@ public enum Decider {
                                                idleSeconds: Int((now - s.lastAccessedAt.milliseconds) / 1000),
                                                lastAccessedAt: s.lastAccessedAt))
             }
-        return .accepted(events, warnings: [])
+        return .accepted(expiries + lapsed, warnings: [])
     }
 
     // MARK: - Transfer
@@ -487,6 +497,69 @@ public enum Decider {
         }
         return .accepted([.sessionTransferred(SessionTransferred(sessionID: session.id, from: session.ownerID, to: to.id, reason: reason))],
                          warnings: [])
+    }
+
+    // MARK: - Offers
+
+    /// How long an offer stands.
+    public static let offerLifetime = TimeSpan(milliseconds: 7 * 86_400_000)
+
+    private static func offer(_ c: OfferSession, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        switch try reach(c.sessionID, command: "session.offer", legacyAllowed: false, facts) {
+        case .refused(let decision): return decision
+        case .reached(let actor, let session):
+            guard let to = facts.targetUser else { throw .unknownUser("No registered user is called \(c.to).") }
+            guard to.active else { throw .invalidInput("\(to.email) is deactivated and cannot take over a session.") }
+            guard to.id != actor.id else { throw .invalidInput("Session \(session.id) is already yours.") }
+            if let pending = session.pendingOffer(at: context.now), let until = session.offerExpiresAt {
+                throw .invalidInput("Session \(session.id) is already offered to \(pending == to.id ? to.email : "someone else") until \(until).")
+            }
+            let until = context.now.adding(milliseconds: offerLifetime.milliseconds)
+            return .accepted([.sessionOffered(SessionOffered(sessionID: session.id, from: actor.id, to: to.id, expiresAt: until))], warnings: [])
+        }
+    }
+
+    /// The recipient of a pending offer reaches the session for `accept` and `decline`; anyone
+    /// else gets the answer a missing session gets, recorded like any reach for someone else's.
+    private static func reachOffer(_ id: SessionID, command: String, _ facts: Facts, _ context: DecisionContext) throws(QuireError)
+        -> (UserState, SessionState, Decision?)
+    {
+        let actor = try activeUser(facts.actor)
+        guard let session = facts.session, session.id == id, session.status != .deleted else { throw .sessionNotFound(id) }
+        guard session.offeredTo == actor.id else {
+            let denial = Decision.denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id))
+            return (actor, session, session.ownerID == actor.id ? nil : denial)
+        }
+        return (actor, session, nil)
+    }
+
+    private static func accept(_ c: AcceptOffer, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        let (actor, session, denial) = try reachOffer(c.sessionID, command: "session.accept", facts, context)
+        if let denial { return denial }
+        guard session.offeredTo == actor.id, let from = session.ownerID else {
+            throw .invalidInput("Session \(session.id) is not offered to anyone; only its recipient can accept an offer.")
+        }
+        guard session.pendingOffer(at: context.now) != nil else {
+            throw .invalidInput("The offer of session \(session.id) lapsed at \(session.offerExpiresAt.map(\.description) ?? "?"); ask for it again.")
+        }
+        let mine = facts.duplicates.filter {
+            $0.ownerID == actor.id && $0.status != .deleted && $0.id != session.id && $0.jsonHash != nil && $0.jsonHash == session.jsonHash
+        }
+        if let first = mine.min(by: { $0.createdAt < $1.createdAt }), !c.allowDuplicate {
+            var error = QuireError(.duplicate, "This file is already imported in your session \(first.id) (\"\(first.name)\"); allow a duplicate to accept it anyway.")
+            error.existingSession = first.id
+            throw error
+        }
+        return .accepted([.sessionAccepted(SessionAccepted(sessionID: session.id, from: from, to: actor.id))], warnings: [])
+    }
+
+    private static func decline(_ id: SessionID, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        let (actor, session, denial) = try reachOffer(id, command: "session.decline", facts, context)
+        if let denial { return denial }
+        guard session.offeredTo == actor.id else {
+            throw .invalidInput("Session \(session.id) is not offered to anyone; only its recipient can decline an offer.")
+        }
+        return .accepted([.sessionDeclined(SessionDeclined(sessionID: id, to: actor.id))], warnings: [])
     }
 
     // MARK: - Helpers

@@ -61,6 +61,9 @@ extension Event {
             case "session.reopened": return .sessionReopened(try decoder.decode(SessionReopened.self, from: payload))
             case "setting.changed": return .settingChanged(try decoder.decode(SettingChanged.self, from: payload))
             case "session.transferred": return .sessionTransferred(try decoder.decode(SessionTransferred.self, from: payload))
+            case "session.offered": return .sessionOffered(try decoder.decode(SessionOffered.self, from: payload))
+            case "session.accepted": return .sessionAccepted(try decoder.decode(SessionAccepted.self, from: payload))
+            case "session.declined": return .sessionDeclined(try decoder.decode(SessionDeclined.self, from: payload))
             default: throw QuireError.invalidInput("Unknown event type \(type).")
             }
         } catch let error as QuireError {
@@ -87,6 +90,9 @@ extension Event {
         case .sessionReopened(let e): try encoder.encode(e)
         case .settingChanged(let e): try encoder.encode(e)
         case .sessionTransferred(let e): try encoder.encode(e)
+        case .sessionOffered(let e): try encoder.encode(e)
+        case .sessionAccepted(let e): try encoder.encode(e)
+        case .sessionDeclined(let e): try encoder.encode(e)
         }
     }
 }
@@ -183,6 +189,20 @@ struct PayloadWriter {
         case .sessionTransferred(let e):
             string("from", e.from?.rawValue)
             if let reason = e.reason { string("reason", reason) }
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .sessionOffered(let e):
+            string("expires_at", e.expiresAt.description)
+            string("from", e.from.rawValue)
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .sessionAccepted(let e):
+            string("from", e.from.rawValue)
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .sessionDeclined(let e):
+            key("expired")
+            text += e.expired ? "true" : "false"
             string("session_id", e.sessionID.rawValue)
             string("to", e.to.rawValue)
         }

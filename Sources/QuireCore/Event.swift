@@ -16,12 +16,16 @@ public enum Event: Equatable, Sendable {
     case sessionReopened(SessionReopened)
     case settingChanged(SettingChanged)
     case sessionTransferred(SessionTransferred)
+    case sessionOffered(SessionOffered)
+    case sessionAccepted(SessionAccepted)
+    case sessionDeclined(SessionDeclined)
 
     /// Every event type, in the order the catalogue lists them.
     public static let types = [
         "session.created", "session.accessed", "session.updated", "session.completed", "session.deleted",
         "user.registered", "user.role_changed", "user.deactivated", "access.denied",
         "session.expired", "session.reopened", "setting.changed", "session.transferred",
+        "session.offered", "session.accepted", "session.declined",
     ]
 
     /// The stream that access-denied events go to: one stream for everything a system admin
@@ -47,6 +51,9 @@ public enum Event: Equatable, Sendable {
         case .sessionReopened: "session.reopened"
         case .settingChanged: "setting.changed"
         case .sessionTransferred: "session.transferred"
+        case .sessionOffered: "session.offered"
+        case .sessionAccepted: "session.accepted"
+        case .sessionDeclined: "session.declined"
         }
     }
 
@@ -68,6 +75,9 @@ public enum Event: Equatable, Sendable {
         case .sessionReopened(let e): e.sessionID.stream
         case .settingChanged: Event.settingsStream
         case .sessionTransferred(let e): e.sessionID.stream
+        case .sessionOffered(let e): e.sessionID.stream
+        case .sessionAccepted(let e): e.sessionID.stream
+        case .sessionDeclined(let e): e.sessionID.stream
         }
     }
 
@@ -82,6 +92,9 @@ public enum Event: Equatable, Sendable {
         case .sessionExpired(let e): e.sessionID
         case .sessionReopened(let e): e.sessionID
         case .sessionTransferred(let e): e.sessionID
+        case .sessionOffered(let e): e.sessionID
+        case .sessionAccepted(let e): e.sessionID
+        case .sessionDeclined(let e): e.sessionID
         case .userRegistered, .userRoleChanged, .userDeactivated, .settingChanged: nil
         case .accessDenied(let e): e.target.hasPrefix("session-") ? SessionID(String(e.target.dropFirst(8))) : nil
         }
@@ -360,4 +373,46 @@ public struct SessionTransferred: Equatable, Sendable, Codable {
         try c.encode(to, forKey: .to)
         try c.encodeIfPresent(reason, forKey: .reason)
     }
+}
+
+/// The owner offered their session to another user, who may accept it until `expires_at` (seven
+/// days). Until they accept nothing changes hands.
+public struct SessionOffered: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var from: UserID
+    public var to: UserID
+    public var expiresAt: Timestamp
+    public init(sessionID: SessionID, from: UserID, to: UserID, expiresAt: Timestamp) {
+        self.sessionID = sessionID
+        self.from = from
+        self.to = to
+        self.expiresAt = expiresAt
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", from, to, expiresAt = "expires_at" }
+}
+
+/// The recipient accepted an offer: the session is theirs from this event on.
+public struct SessionAccepted: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var from: UserID
+    public var to: UserID
+    public init(sessionID: SessionID, from: UserID, to: UserID) {
+        self.sessionID = sessionID
+        self.from = from
+        self.to = to
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", from, to }
+}
+
+/// The recipient declined an offer, or (actor `system`, `expired` true) the sweep found it lapsed.
+public struct SessionDeclined: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var to: UserID
+    public var expired: Bool
+    public init(sessionID: SessionID, to: UserID, expired: Bool = false) {
+        self.sessionID = sessionID
+        self.to = to
+        self.expired = expired
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", to, expired }
 }

@@ -35,6 +35,9 @@ struct PayloadReader {
     private static let expired: [StaticString] = ["expire_after", "idle_seconds", "last_accessed_at", "session_id"]
     private static let setting: [StaticString] = ["key", "value"]
     private static let transferred: [StaticString] = ["from", "reason", "session_id", "to"]
+    private static let offered: [StaticString] = ["expires_at", "from", "session_id", "to"]
+    private static let accepted: [StaticString] = ["from", "session_id", "to"]
+    private static let declined: [StaticString] = ["expired", "session_id", "to"]
 
     private mutating func event(_ type: String) -> Event? {
         switch type {
@@ -119,6 +122,37 @@ struct PayloadReader {
             }), let id, let to else { return nil }
             return .sessionTransferred(SessionTransferred(sessionID: SessionID(id), from: from.map { UserID($0) }, to: UserID(to),
                                                           reason: reason))
+        case "session.offered":
+            var id: String?, from: String?, to: String?, until: String?
+            guard members(Self.offered, { r, key in
+                switch key {
+                case 0: r.string(&until)
+                case 1: r.string(&from)
+                case 2: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let from, let to, let until = until.flatMap(Timestamp.init(rfc3339:)) else { return nil }
+            return .sessionOffered(SessionOffered(sessionID: SessionID(id), from: UserID(from), to: UserID(to), expiresAt: until))
+        case "session.accepted":
+            var id: String?, from: String?, to: String?
+            guard members(Self.accepted, { r, key in
+                switch key {
+                case 0: r.string(&from)
+                case 1: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let from, let to else { return nil }
+            return .sessionAccepted(SessionAccepted(sessionID: SessionID(id), from: UserID(from), to: UserID(to)))
+        case "session.declined":
+            var id: String?, to: String?, expired: Bool?
+            guard members(Self.declined, { r, key in
+                switch key {
+                case 0: r.bool(&expired)
+                case 1: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let to, let expired else { return nil }
+            return .sessionDeclined(SessionDeclined(sessionID: SessionID(id), to: UserID(to), expired: expired))
         case "user.registered":
             var id: String?, email: String?, role: String?
             guard members(Self.registered, { r, key in
@@ -197,6 +231,12 @@ struct PayloadReader {
         guard json.i < json.bytes.count, json.bytes[json.i] == UInt8(ascii: character) else { return false }
         json.i += 1
         return true
+    }
+
+    private mutating func bool(_ out: inout Bool?) -> Bool {
+        if json.literal("true", .bool(true)) != nil { out = true; return true }
+        if json.literal("false", .bool(false)) != nil { out = false; return true }
+        return false
     }
 
     /// Consumes a `null`, if that is what comes next.

@@ -23,6 +23,10 @@ public struct SessionState: Equatable, Sendable, Codable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     public var lastAccessedAt: Timestamp
+    /// A pending offer (`session offer`): who may accept the session, and until when. Nothing
+    /// changes hands until they accept.
+    public var offeredTo: UserID?
+    public var offerExpiresAt: Timestamp?
 
     public init(id: SessionID, ownerID: UserID?, name: String, fileName: String, jsonHash: String?, questionCount: Int,
                 paper: [String: JSONValue], blob: String?, status: SessionStatus, step: ImportStep, progress: Int,
@@ -57,6 +61,13 @@ public struct SessionState: Equatable, Sendable, Codable {
         case questionCount = "question_count", paper, blob, status, step, progress
         case questionsImported = "questions_imported", metadata, version, contentVersion = "content_version"
         case createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at"
+        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at"
+    }
+
+    /// The pending offer's recipient, when it has not lapsed by `now`.
+    public func pendingOffer(at now: Timestamp) -> UserID? {
+        guard let to = offeredTo, let until = offerExpiresAt, now < until else { return nil }
+        return to
     }
 
     /// Folds one event of this session's stream into the state. `version` and `at` come from the
@@ -141,8 +152,33 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.version = version
             s.contentVersion += 1
             s.ownerID = e.to
+            s.offeredTo = nil
+            s.offerExpiresAt = nil
             s.updatedAt = time
             s.lastAccessedAt = time
+            return s
+        case .sessionAccepted(let e):
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.ownerID = e.to
+            s.offeredTo = nil
+            s.offerExpiresAt = nil
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .sessionOffered(let e):
+            // An offer is not a change of content: nobody's copy goes stale by it.
+            guard var s = state else { return nil }
+            s.version = version
+            s.offeredTo = e.to
+            s.offerExpiresAt = e.expiresAt
+            return s
+        case .sessionDeclined:
+            guard var s = state else { return nil }
+            s.version = version
+            s.offeredTo = nil
+            s.offerExpiresAt = nil
             return s
         case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return state
@@ -188,7 +224,8 @@ public struct UserState: Equatable, Sendable, Codable {
             u.version = version
             return u
         case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied,
-             .sessionExpired, .sessionReopened, .settingChanged, .sessionTransferred:
+             .sessionExpired, .sessionReopened, .settingChanged, .sessionTransferred, .sessionOffered, .sessionAccepted,
+             .sessionDeclined:
             return state
         }
     }

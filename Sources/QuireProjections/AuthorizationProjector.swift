@@ -44,7 +44,9 @@ public struct AuthorizationProjector: Projector {
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.inProgress.rawValue))])]
         case .sessionTransferred(let e):
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
-        case .sessionAccessed, .sessionUpdated, .accessDenied, .settingChanged:
+        case .sessionAccepted(let e):
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
+        case .sessionAccessed, .sessionUpdated, .accessDenied, .settingChanged, .sessionOffered, .sessionDeclined:
             return []
         }
     }

@@ -36,14 +36,21 @@ public struct DuplicateIndexProjector: Projector {
             return [.delete(Self.index, whereColumn: "session_id", equals: .text(e.sessionID.rawValue)),
                     .delete(Self.sessions, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
         case .sessionTransferred(let e):
-            let id = StoredValue.text(e.sessionID.rawValue)
-            guard let row = try rows.row(Self.sessions, key: [id]) else { return [] }
-            return [.delete(Self.index, whereColumn: "session_id", equals: id), .insert(Self.index, [.text(e.to.rawValue), row[1], id, row[2]])]
+            return try move(e.sessionID, to: e.to, rows)
+        case .sessionAccepted(let e):
+            return try move(e.sessionID, to: e.to, rows)
         case .sessionAccessed, .sessionUpdated, .sessionCompleted, .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied,
-             .sessionExpired, .sessionReopened, .settingChanged:
+             .sessionExpired, .sessionReopened, .settingChanged, .sessionOffered, .sessionDeclined:
             // An expired session still holds its file: importing it again is still a duplicate.
             return []
         }
+    }
+
+    /// A session changed hands: its file now counts among the new owner's.
+    func move(_ session: SessionID, to owner: UserID, _ rows: any RowReader) throws -> [RowChange] {
+        let id = StoredValue.text(session.rawValue)
+        guard let row = try rows.row(Self.sessions, key: [id]) else { return [] }
+        return [.delete(Self.index, whereColumn: "session_id", equals: id), .insert(Self.index, [.text(owner.rawValue), row[1], id, row[2]])]
     }
 
     public func changes(forFolded s: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {

@@ -68,15 +68,32 @@ public struct MonitorProjector: Projector {
             row[Self.sessions.position(of: "version")] = version
             return [.delete(Self.expired, whereColumn: "session_id", equals: key[0]), .insert(Self.sessions, row)]
         case .sessionTransferred(let e):
-            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
-            let email = try rows.row(Self.users, key: [.text(e.to.rawValue)])?[1] ?? .null
-            let set: [(column: String, value: StoredValue)] = [
-                ("owner_id", .text(e.to.rawValue)), ("owner_email", email), ("updated_at", at), ("last_accessed_at", at), ("version", version),
-            ]
-            return [.update(Self.sessions, key: key, set: set), .update(Self.expired, key: key, set: set)]
+            return try handOver(e.sessionID, to: e.to, at: at, version: version, rows)
+        case .sessionAccepted(let e):
+            return try handOver(e.sessionID, to: e.to, at: at, version: version, rows)
+        case .sessionOffered(let e):
+            return versionOnly(e.sessionID, version)
+        case .sessionDeclined(let e):
+            return versionOnly(e.sessionID, version)
         case .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return []
         }
+    }
+
+    /// A session changed hands: the new owner and their email, and the time it counts as used.
+    func handOver(_ session: SessionID, to owner: UserID, at: StoredValue, version: StoredValue, _ rows: any RowReader) throws -> [RowChange] {
+        let key: [StoredValue] = [.text(session.rawValue)]
+        let email = try rows.row(Self.users, key: [.text(owner.rawValue)])?[1] ?? .null
+        let set: [(column: String, value: StoredValue)] = [
+            ("owner_id", .text(owner.rawValue)), ("owner_email", email), ("updated_at", at), ("last_accessed_at", at), ("version", version),
+        ]
+        return [.update(Self.sessions, key: key, set: set), .update(Self.expired, key: key, set: set)]
+    }
+
+    /// An event that moves only the stream's version (the monitor keeps it).
+    func versionOnly(_ session: SessionID, _ version: StoredValue) -> [RowChange] {
+        let key: [StoredValue] = [.text(session.rawValue)]
+        return [.update(Self.sessions, key: key, set: [("version", version)]), .update(Self.expired, key: key, set: [("version", version)])]
     }
 
     /// The row of an in-progress or expired session, with its owner's email as registered; nothing

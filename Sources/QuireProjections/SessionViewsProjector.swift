@@ -8,7 +8,8 @@ public struct SessionViewsProjector: Projector {
     public init() {}
     public let name = "session_views"
     /// 2: `content_version`, the version clients compare, which reading does not move.
-    public let codeVersion = 2
+    /// 3: `offered_to` and `offer_expires_at`, a pending offer (`session offer`).
+    public let codeVersion = 3
     public var tables: [TableSchema] { [Self.views] }
 
     public static let views = TableSchema("session_views", columns: [
@@ -17,12 +18,15 @@ public struct SessionViewsProjector: Projector {
         .init("paper_code", .text, nullable: true), .init("blob", .text, nullable: true), .init("status", .text),
         .init("step", .text), .init("progress", .integer), .init("questions_imported", .integer), .init("metadata", .text),
         .init("version", .integer), .init("content_version", .integer), .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text),
+        .init("offered_to", .text, nullable: true), .init("offer_expires_at", .text, nullable: true),
     ], primaryKey: ["session_id"], indexes: [
         // session list / resume: one user's sessions by status and recency.
         .init("session_views_by_owner", on: ["owner_id", "status", "last_accessed_at"]),
         // similar-session warnings: the actor's in-progress sessions by file name or paper code.
         .init("session_views_similar_file", on: ["owner_id", "file_name"], where: "status", equals: "in_progress"),
         .init("session_views_similar_code", on: ["owner_id", "paper_code"], where: "status", equals: "in_progress"),
+        // offers for a user, and the sweep's lapsed offers.
+        .init("session_views_offers", on: ["offered_to", "offer_expires_at"]),
     ])
 
     public func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
@@ -53,7 +57,8 @@ public struct SessionViewsProjector: Projector {
             return [.update(Self.views, key: key, set: [
                 ("status", .text(SessionStatus.deleted.rawValue)), ("version", version), ("updated_at", at),
             ]), .increment(Self.views, key: key, column: "content_version")]
-        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened, .sessionTransferred:
+        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened, .sessionTransferred, .sessionOffered,
+             .sessionAccepted, .sessionDeclined:
             // Creation, metadata merges and the timeout's rare events go through the fold itself.
             guard let id = event.sessionID else { return [] }
             let before = try rows.row(Self.views, key: [.text(id.rawValue)]).map(Self.state)
@@ -76,6 +81,7 @@ public struct SessionViewsProjector: Projector {
             StoredValue(s.blob), .text(s.status.rawValue), .text(s.step.rawValue), StoredValue(s.progress),
             StoredValue(s.questionsImported), .text(JSONValue.object(s.metadata).canonical), StoredValue(s.version),
             StoredValue(s.contentVersion), .text(s.createdAt.description), .text(s.updatedAt.description), .text(s.lastAccessedAt.description),
+            StoredValue(s.offeredTo?.rawValue), StoredValue(s.offerExpiresAt?.description),
         ]
     }
 
@@ -87,7 +93,7 @@ public struct SessionViewsProjector: Projector {
     /// The session a row holds (the inverse of `row`).
     public static func state(_ row: StoredRow) -> SessionState {
         let epoch = Timestamp(milliseconds: 0)
-        return SessionState(
+        var state = SessionState(
             id: SessionID(row[0].text ?? ""), ownerID: row[1].text.map { UserID($0) },
             name: row[2].text ?? "", fileName: row[3].text ?? "", jsonHash: row[4].text, questionCount: row[5].int,
             paper: decodeObject(row[6]), blob: row[8].text,
@@ -96,5 +102,8 @@ public struct SessionViewsProjector: Projector {
             version: row[14].int, createdAt: Timestamp(rfc3339: row[16].text ?? "") ?? epoch,
             updatedAt: Timestamp(rfc3339: row[17].text ?? "") ?? epoch,
             lastAccessedAt: Timestamp(rfc3339: row[18].text ?? "") ?? epoch, contentVersion: row[15].int)
+        state.offeredTo = row[19].text.map { UserID($0) }
+        state.offerExpiresAt = row[20].text.flatMap { Timestamp(rfc3339: $0) }
+        return state
     }
 }

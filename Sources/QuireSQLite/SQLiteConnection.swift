@@ -114,6 +114,26 @@ struct SQLiteConnection: StorageWriter {
             """, [user.rawValue]).first
     }
 
+    func offers(to user: UserID, at now: Timestamp) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE offered_to = ? AND offer_expires_at > ? AND status != 'deleted'
+            ORDER BY offer_expires_at, session_id
+            """, [user.rawValue, now.description])
+    }
+
+    func lapsedOffers(at time: Timestamp, limit: Int) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE offered_to IS NOT NULL AND offer_expires_at <= ? AND status != 'deleted'
+            ORDER BY offer_expires_at, session_id LIMIT ?
+            """, [time.description, limit])
+    }
+
+    func pendingOfferCount(at now: Timestamp) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM session_views WHERE offered_to IS NOT NULL AND offer_expires_at > ? AND status != 'deleted'
+            """), arguments: [now.description]) ?? 0
+    }
+
     func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState] {
         try sessions("""
             \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND file_name = ?

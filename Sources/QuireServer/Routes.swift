@@ -24,7 +24,8 @@ struct Routes: Sendable {
         (.post, "/v1/sessions"), (.get, "/v1/sessions"), (.get, "/v1/sessions/resume"),
         (.get, "/v1/sessions/{id}"), (.patch, "/v1/sessions/{id}"), (.delete, "/v1/sessions/{id}"),
         (.post, "/v1/sessions/{id}/complete"), (.post, "/v1/sessions/{id}/reopen"),
-        (.post, "/v1/sessions/{id}/transfer"), (.get, "/v1/monitor"),
+        (.post, "/v1/sessions/{id}/transfer"), (.post, "/v1/sessions/{id}/offer"), (.post, "/v1/sessions/{id}/accept"),
+        (.post, "/v1/sessions/{id}/decline"), (.get, "/v1/offers"), (.get, "/v1/monitor"),
         (.get, "/v1/monitor/summary"), (.get, "/v1/settings"), (.put, "/v1/settings/{key}"), (.get, "/v1/audit"), (.post, "/v1/commands"),
         (.get, "/v1/events"), (.get, "/v1/events/stream"),
         (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
@@ -53,6 +54,20 @@ struct Routes: Sendable {
         v1.post("sessions/:id/complete") { request, context in try await complete(request, context) }
         v1.post("sessions/:id/reopen") { request, context in try await reopen(request, context) }
         v1.post("sessions/:id/transfer") { request, context in try await transfer(request, context) }
+        v1.post("sessions/:id/offer") { request, context in
+            try await sessionCommand("session.offer", request, context, fields: ["to", "command_id"])
+        }
+        v1.post("sessions/:id/accept") { request, context in
+            try await sessionCommand("session.accept", request, context, fields: ["allow_duplicate", "command_id"])
+        }
+        v1.post("sessions/:id/decline") { request, context in
+            try await sessionCommand("session.decline", request, context, fields: ["command_id"])
+        }
+        v1.get("offers") { request, context in
+            _ = try request.query(allowing: [])
+            let service = service, actor = context.actor
+            return JSONResponse.make(.ok, try await Blocking.run { () throws(QuireError) in try service.offers(as: actor) })
+        }
         v1.get("monitor") { request, context in try await monitor(request, context) }
         v1.get("monitor/summary") { request, context in try await monitorSummary(request, context) }
         v1.get("settings") { request, context in try await settings(request, context) }

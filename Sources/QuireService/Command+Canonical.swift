@@ -52,6 +52,14 @@ extension Command {
             fields["to"] = .string(c.to.lowercased())
             fields["reason"] = text(c.reason)
             fields["allow_duplicate"] = .bool(c.allowDuplicate)
+        case .offerSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["to"] = .string(c.to.lowercased())
+        case .acceptOffer(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["allow_duplicate"] = .bool(c.allowDuplicate)
+        case .declineOffer(let id):
+            fields["session_id"] = .string(id.rawValue)
         case .sweep(let c):
             fields["fallback_expire_after"] = text(c.fallbackExpireAfter?.description)
         case .importLegacySession(let row):

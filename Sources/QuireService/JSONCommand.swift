@@ -17,7 +17,7 @@ public struct JSONCommand: Sendable, Equatable {
     enum Kind: String, CaseIterable {
         case create = "session.create", access = "session.access", update = "session.update"
         case complete = "session.complete", delete = "session.delete", reopen = "session.reopen"
-        case transfer = "session.transfer"
+        case transfer = "session.transfer", offer = "session.offer", accept = "session.accept", decline = "session.decline"
 
         /// The fields a command of this kind may carry besides `type` and `command_id`.
         var fields: Set<String> {
@@ -29,6 +29,9 @@ public struct JSONCommand: Sendable, Equatable {
             case .delete: ["session_id", "reason", "expected_version"]
             case .reopen: ["session_id", "expected_version"]
             case .transfer: ["session_id", "to", "reason", "allow_duplicate"]
+            case .offer: ["session_id", "to"]
+            case .accept: ["session_id", "allow_duplicate"]
+            case .decline: ["session_id"]
             }
         }
     }
@@ -97,6 +100,12 @@ public struct JSONCommand: Sendable, Equatable {
             request = .command(.transferSession(TransferSession(
                 sessionID: try sessionID(), to: try f.string("to", required: true)!, reason: try f.string("reason"),
                 allowDuplicate: try f.bool("allow_duplicate") ?? false)))
+        case .offer:
+            request = .command(.offerSession(OfferSession(sessionID: try sessionID(), to: try f.string("to", required: true)!)))
+        case .accept:
+            request = .command(.acceptOffer(AcceptOffer(sessionID: try sessionID(), allowDuplicate: try f.bool("allow_duplicate") ?? false)))
+        case .decline:
+            request = .command(.declineOffer(try sessionID()))
         }
     }
 

@@ -71,10 +71,12 @@ extension QuireService {
         var emails = try emails(for: records)
         // The chain of custody names every owner the session had, by email.
         var owners: [UserID] = access.owner.map { [$0] } ?? []
-        for r in records where r.type == "session.created" || r.type == "session.transferred" {
+        for r in records where ["session.created", "session.transferred", "session.accepted", "session.offered"].contains(r.type) {
             switch try r.decoded() {
             case .sessionCreated(let e): owners += e.ownerID.map { [$0] } ?? []
             case .sessionTransferred(let e): owners += [e.to] + (e.from.map { [$0] } ?? [])
+            case .sessionAccepted(let e): owners += [e.to, e.from]
+            case .sessionOffered(let e): owners += [e.to]
             default: break
             }
         }
@@ -112,6 +114,7 @@ extension QuireService {
         }
         func owner(_ id: UserID?) -> JSONValue { id.map { .string(emails[$0.rawValue] ?? $0.rawValue) } ?? .null }
         diff("owner", owner(a.ownerID), owner(b.ownerID))
+        diff("offered_to", owner(a.offeredTo), owner(b.offeredTo))
         diff("status", .string(a.status.rawValue), .string(b.status.rawValue))
         diff("step", .string(a.step.rawValue), .string(b.step.rawValue))
         diff("progress", int(a.progress), int(b.progress))
@@ -170,10 +173,16 @@ extension QuireService {
         var handedOver: String?
         if denial.reason == .notOwner, denial.target.hasPrefix("session-") {
             let stream: [RecordedEvent] = try store.read { reader in try reader.events(stream: denial.target) }
-            for record in stream.reversed() where record.position < first.position && record.type == "session.transferred" {
-                guard case .sessionTransferred(let e) = try record.decoded(), e.from?.rawValue == first.actor else { continue }
-                let to = try user(named: e.to.rawValue)?.email ?? e.to.rawValue
-                handedOver = "Ownership: the session was transferred to \(to) at position \(record.position); from then on only its owner may \(verb) it, and the attempt is recorded."
+            for record in stream.reversed() where record.position < first.position {
+                let (from, to, how): (UserID?, UserID, String)
+                switch try record.decoded() {
+                case .sessionTransferred(let e): (from, to, how) = (e.from, e.to, "transferred to")
+                case .sessionAccepted(let e): (from, to, how) = (e.from, e.to, "handed over (offer accepted) to")
+                default: continue
+                }
+                guard from?.rawValue == first.actor else { continue }
+                let email = try user(named: to.rawValue)?.email ?? to.rawValue
+                handedOver = "Ownership: the session was \(how) \(email) at position \(record.position); from then on only its owner may \(verb) it, and the attempt is recorded."
                 break
             }
         }

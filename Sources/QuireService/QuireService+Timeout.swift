@@ -7,6 +7,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
     /// The timeout that applied (`14d`), or nil when none applies (turned off in the log).
     public var expireAfter: String?
     public var expired: [ExpiredSession]
+    /// Offers that lapsed unanswered, recorded as declined (`session.declined`, `expired`).
+    public var lapsedOffers: [String] = []
     /// The sweep commands that appended the expiries (one per batch of `sweepBatch`).
     public var commandIDs: [String]
 
@@ -26,7 +28,7 @@ public struct SweepReport: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dryRun = "dry_run", expireAfter = "expire_after", expired, commandIDs = "command_ids"
+        case dryRun = "dry_run", expireAfter = "expire_after", expired, lapsedOffers = "lapsed_offers", commandIDs = "command_ids"
     }
 }
 
@@ -49,7 +51,9 @@ public struct MonitorSummary: Sendable, Equatable, Codable {
     public var expired: Int
     /// The stored stale-session timeout, when one is set.
     public var expireAfter: String?
-    enum CodingKeys: String, CodingKey { case active, expired, expireAfter = "expire_after" }
+    /// Sessions offered to someone who has not answered yet.
+    public var pendingOffers: Int
+    enum CodingKeys: String, CodingKey { case active, expired, expireAfter = "expire_after", pendingOffers = "pending_offers" }
 }
 
 extension QuireService {
@@ -70,11 +74,13 @@ extension QuireService {
                 var facts = try gather(command, actor: .system, reader, now: nil)
                 if let timeout = facts.settings.expireAfter(fallback: fallback) {
                     facts.stale = try Self.staleSessions(before: now.adding(milliseconds: -timeout.milliseconds), reader, limit: Int.max)
+                    facts.lapsedOffers = try reader.lapsedOffers(at: now, limit: Int.max)
                 }
                 let context = DecisionContext(now: now, newSessionID: SessionID(""), newUserID: UserID(""))
                 return try Decider.decide(command, facts, context).events
             }
-            return SweepReport(dryRun: true, expireAfter: rule, expired: try expiredSessions(events, positions: nil), commandIDs: [])
+            return SweepReport(dryRun: true, expireAfter: rule, expired: try expiredSessions(events, positions: nil),
+                               lapsedOffers: Self.lapsed(events), commandIDs: [])
         }
         var report = SweepReport(dryRun: false, expireAfter: rule, expired: [], commandIDs: [])
         while true {
@@ -88,9 +94,14 @@ extension QuireService {
             for record in records { events.append(try record.decoded()) }
             report.commandIDs.append(commandID)
             report.expired += try expiredSessions(events, positions: records.map(\.position))
+            report.lapsedOffers += Self.lapsed(events)
             if outcome.positions.count < Self.sweepBatch { break }
         }
         return report
+    }
+
+    static func lapsed(_ events: [Event]) -> [String] {
+        events.compactMap { if case .sessionDeclined(let e) = $0 { e.sessionID.rawValue } else { nil } }
     }
 
     private func expiredSessions(_ events: [Event], positions: [Int64]?) throws(QuireError) -> [SweepReport.ExpiredSession] {
@@ -111,6 +122,15 @@ extension QuireService {
         let now = clock()
         guard let last = try reader.lastRecordedAt(), last.milliseconds > now.milliseconds else { return now }
         return last
+    }
+
+    // MARK: - Offers
+
+    /// The sessions offered to the actor and not yet answered, with who offered each.
+    public func offers(as name: ActorName) throws(QuireError) -> [SessionView] {
+        let me = try actingUser(name)
+        let now = clock()
+        return try store.read { reader in try reader.offers(to: me.id, at: now).map { try sessionView($0, reader) } }
     }
 
     // MARK: - Settings
@@ -135,7 +155,8 @@ extension QuireService {
         try authorize(.monitor, as: name)
         return try store.read { reader in
             MonitorSummary(active: try reader.monitorCount(), expired: try reader.monitorExpiredCount(),
-                           expireAfter: try Self.settings(reader).values["expire_after"])
+                           expireAfter: try Self.settings(reader).values["expire_after"],
+                           pendingOffers: try reader.pendingOfferCount(at: clock()))
         }
     }
 }

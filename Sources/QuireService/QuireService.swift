@@ -235,8 +235,12 @@ public struct QuireService: Sendable {
     static func expectedVersion(for event: Event, _ facts: Facts) -> ExpectedVersion {
         switch event {
         case .sessionCreated: .noStream
-        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionReopened, .sessionTransferred:
+        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionReopened, .sessionTransferred,
+             .sessionOffered, .sessionAccepted:
             facts.session.map { .exactly($0.version) } ?? .any
+        case .sessionDeclined(let e):
+            // Declined by its recipient (the command's session), or lapsed (found by the sweep).
+            (facts.session ?? facts.lapsedOffers.first { $0.id == e.sessionID }).map { .exactly($0.version) } ?? .any
         case .sessionExpired(let e):
             // Two sweepers racing: the second finds the version moved, decides again on fresh
             // state and no longer sees the session as in progress, so it expires once.
@@ -334,7 +338,18 @@ public struct QuireService: Sendable {
             facts.settings = try settings(reader)
             if let timeout = facts.settings.expireAfter(fallback: c.fallbackExpireAfter), let now {
                 facts.stale = try staleSessions(before: now.adding(milliseconds: -timeout.milliseconds), reader)
+                facts.lapsedOffers = try reader.lapsedOffers(at: now, limit: sweepBatch)
             }
+        case .offerSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.to))
+        case .acceptOffer(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            if case .user(let me) = actor, let hash = facts.session?.jsonHash {
+                facts.duplicates = try reader.sessions(try reader.duplicateSessions(owner: me.id, jsonHash: hash))
+            }
+        case .declineOffer(let id):
+            if try reader.sessionAccess(id) != nil { facts.session = try reader.session(id) }
         case .transferSession(let c):
             if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
             facts.targetUser = try reader.user(named: lookupKey(c.to))
@@ -402,7 +417,7 @@ public struct QuireService: Sendable {
         case .changeSetting, .sweep:
             break
         case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession, .reopenSession,
-             .transferSession:
+             .transferSession, .offerSession, .acceptOffer, .declineOffer:
             if let id = command.targetSession ?? events.first?.sessionID, let state = try reader.session(id) {
                 outcome.session = try sessionView(state, reader)
             }

@@ -83,6 +83,13 @@ public protocol StorageReader {
     func sessions(visibleTo user: UserID) throws -> [SessionState]
     /// The user's most recently used in-progress session: what `resume` opens.
     func mostRecentInProgress(of user: UserID) throws -> SessionState?
+    /// Sessions with a pending offer to `user` that has not lapsed by `now`, soonest to lapse first.
+    func offers(to user: UserID, at now: Timestamp) throws -> [SessionState]
+    /// Live sessions whose offer lapsed at or before `time` (still recorded as pending), at most
+    /// `limit`, oldest first: what the sweep records as declined.
+    func lapsedOffers(at time: Timestamp, limit: Int) throws -> [SessionState]
+    /// How many live sessions have a pending offer that has not lapsed by `now`.
+    func pendingOfferCount(at now: Timestamp) throws -> Int
     /// The user's in-progress sessions with this file name or paper code, oldest first.
     func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState]
 

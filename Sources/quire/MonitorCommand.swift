@@ -16,7 +16,7 @@ struct Monitor: ParsableCommand {
         if options.json { Console.json(rows); return }
         Console.out(Render.monitor(rows))
         let summary = try service.monitorSummary(as: options.actorName)
-        Console.out("\(summary.active) active, \(summary.expired) expired"
+        Console.out("\(summary.active) active, \(summary.expired) expired, \(summary.pendingOffers) offered and not yet accepted"
                     + (summary.expireAfter.map { $0 == "off" ? " (timeout off)." : " (sessions expire after \($0) idle)." } ?? " (no timeout set)."))
     }
 }
