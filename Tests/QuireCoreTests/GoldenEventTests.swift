@@ -204,5 +204,10 @@ enum Catalogue {
         Sample(event: .sessionTransferred(SessionTransferred(sessionID: mathematics, from: tom, to: amina,
                                                              reason: "Tom is on leave until January"))),
         Sample(variant: "legacy", event: .sessionTransferred(SessionTransferred(sessionID: legacyPhysics, from: nil, to: tom))),
+        Sample(event: .sessionOffered(SessionOffered(sessionID: mathematics, from: tom, to: amina,
+                                                     expiresAt: time("2026-12-08T09:30:00.000Z")))),
+        Sample(event: .sessionAccepted(SessionAccepted(sessionID: mathematics, from: tom, to: amina))),
+        Sample(event: .sessionDeclined(SessionDeclined(sessionID: mathematics, to: amina))),
+        Sample(variant: "expired", event: .sessionDeclined(SessionDeclined(sessionID: mathematics, to: amina, expired: true))),
     ]
 }

@@ -79,7 +79,7 @@ import Testing
         mutating func event() -> Event {
             let session = SessionID("s-" + String(int(0...99_999)))
             let user = UserID("u-" + String(int(0...999)))
-            switch int(0...12) {
+            switch int(0...15) {
             case 0:
                 let legacy = chance(0.3) ? LegacyRecord(status: SessionStatus.allCases.randomElement(using: &rng)!,
                                                         createdAt: timestamp(), updatedAt: timestamp(),
@@ -106,6 +106,11 @@ import Testing
             case 12:
                 return .sessionTransferred(SessionTransferred(sessionID: session, from: chance(0.3) ? nil : user,
                                                               to: UserID("u-" + String(int(0...999))), reason: optionalString()))
+            case 13:
+                return .sessionOffered(SessionOffered(sessionID: session, from: user, to: UserID("u-" + String(int(0...999))),
+                                                      expiresAt: timestamp() ?? Timestamp(milliseconds: 0)))
+            case 14: return .sessionAccepted(SessionAccepted(sessionID: session, from: user, to: UserID("u-" + String(int(0...999)))))
+            case 15: return .sessionDeclined(SessionDeclined(sessionID: session, to: user, expired: chance(0.5)))
             default:
                 return .accessDenied(AccessDenied(command: string(), target: session.stream,
                                                   reason: chance(0.5) ? .notOwner : .role))

@@ -57,7 +57,7 @@ struct DeciderSpecification {
         for r in history {
             switch r.event {
             case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionExpired, .sessionReopened,
-                 .sessionTransferred:
+                 .sessionTransferred, .sessionOffered, .sessionAccepted, .sessionDeclined:
                 let id = r.event.sessionID!
                 sessions[id] = SessionState.evolve(sessions[id], r.event, version: r.version, at: r.at)
             case .userRegistered(let e):
