@@ -50,3 +50,46 @@ import Testing
         #expect(try box.sessions(as: b).count == 2)
     }
 }
+
+/// Issue 17 §3's offers through the built binary.
+@Suite struct OfferTests {
+    let a = "a@x.test", b = "b@x.test"
+
+    @Test func anOfferChangesNothingUntilTheRecipientAccepts() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let id = try box.createSession(try box.write("p.json", paperJSON(code: "9709/12")), as: a)
+        let offered = try box.ok("session", "offer", id, "--to", b, as: a).stdout
+        #expect(offered.hasPrefix("Offered session \(id)") && offered.contains("it stays yours until they accept."), "\(offered)")
+        let list = try box.ok("session", "offers", "--json", as: b).array
+        #expect(list.compactMap { $0["id"] as? String } == [id])
+        #expect(list.first?["owner_email"] as? String == a)
+
+        // Still a's: b cannot change it yet, a can; someone else cannot accept it.
+        #expect(try box.run("session", "update", id, "--progress", "10", as: b).status == 66)
+        try box.ok("session", "update", id, "--progress", "10", as: a)
+        #expect(try box.run("session", "accept", id, as: Sandbox.ops).status == 66)
+
+        let accepted = try box.ok("session", "accept", id, "--json", as: b).object
+        #expect(accepted["owner_email"] as? String == b)
+        #expect(try box.run("session", "update", id, "--progress", "20", as: a).status == 66)
+        try box.ok("session", "update", id, "--progress", "20", as: b)
+        let types = try box.ok("history", id, "--json", as: b).array.compactMap { $0["type"] as? String }
+        #expect(types == ["session.created", "session.offered", "access.denied", "session.updated", "access.denied",
+                          "session.accepted", "access.denied", "session.updated"])
+        #expect(try box.run("verify").status == 0)
+    }
+
+    @Test func aDeclinedOfferLeavesTheSessionWithItsOwner() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let id = try box.createSession(try box.write("p.json", paperJSON(code: "9709/12")), as: a)
+        try box.ok("session", "offer", id, "--to", b, as: a)
+        let twice = try box.run("session", "offer", id, "--to", b, as: a)
+        #expect(twice.status == 65, "\(twice)")
+        #expect(try box.ok("session", "decline", id, as: b).stdout == "Declined the offer of session \(id).\n")
+        #expect(try box.ok("session", "offers", as: b).stdout == "No sessions are offered to you.\n")
+        #expect(try box.run("session", "accept", id, as: b).status == 66, "a declined offer cannot be accepted")
+        #expect(try box.sessions(as: a).first?["owner_email"] as? String == a)
+    }
+}
