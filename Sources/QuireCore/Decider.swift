@@ -525,11 +525,12 @@ public enum Decider {
         -> (UserState, SessionState, Decision?)
     {
         let actor = try activeUser(facts.actor)
-        guard let session = facts.session, session.id == id, session.status != .deleted else { throw .sessionNotFound(id) }
-        guard session.offeredTo == actor.id else {
-            let denial = Decision.denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id))
-            return (actor, session, session.ownerID == actor.id ? nil : denial)
+        guard let session = facts.session, session.id == id else { throw .sessionNotFound(id) }
+        if session.offeredTo != actor.id, session.ownerID != actor.id {
+            // Someone else's session, deleted or not: recorded, and answered as missing.
+            return (actor, session, .denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id)))
         }
+        guard session.status != .deleted else { throw .sessionNotFound(id) }
         return (actor, session, nil)
     }
 
@@ -537,7 +538,7 @@ public enum Decider {
         let (actor, session, denial) = try reachOffer(c.sessionID, command: "session.accept", facts, context)
         if let denial { return denial }
         guard session.offeredTo == actor.id, let from = session.ownerID else {
-            throw .invalidInput("Session \(session.id) is not offered to anyone; only its recipient can accept an offer.")
+            throw .invalidInput("Session \(session.id) is yours; only the recipient of an offer can accept it.")
         }
         guard session.pendingOffer(at: context.now) != nil else {
             throw .invalidInput("The offer of session \(session.id) lapsed at \(session.offerExpiresAt.map(\.description) ?? "?"); ask for it again.")
@@ -557,7 +558,7 @@ public enum Decider {
         let (actor, session, denial) = try reachOffer(id, command: "session.decline", facts, context)
         if let denial { return denial }
         guard session.offeredTo == actor.id else {
-            throw .invalidInput("Session \(session.id) is not offered to anyone; only its recipient can decline an offer.")
+            throw .invalidInput("Session \(session.id) is yours; only the recipient of an offer can decline it.")
         }
         return .accepted([.sessionDeclined(SessionDeclined(sessionID: id, to: actor.id))], warnings: [])
     }
