@@ -21,6 +21,9 @@ public enum Command: Equatable, Sendable {
     case offerSession(OfferSession)
     case acceptOffer(AcceptOffer)
     case declineOffer(SessionID)
+    /// The owner (or a system admin) adds or removes a collaborator.
+    case shareSession(ShareSession)
+    case unshareSession(UnshareSession)
 
     /// The command's name as `submit` lines and `access.denied` events spell it.
     public var name: String {
@@ -41,6 +44,8 @@ public enum Command: Equatable, Sendable {
         case .offerSession: "session.offer"
         case .acceptOffer: "session.accept"
         case .declineOffer: "session.decline"
+        case .shareSession: "session.share"
+        case .unshareSession: "session.unshare"
         }
     }
 
@@ -57,6 +62,8 @@ public enum Command: Equatable, Sendable {
         case .offerSession(let c): c.sessionID
         case .acceptOffer(let c): c.sessionID
         case .declineOffer(let id): id
+        case .shareSession(let c): c.sessionID
+        case .unshareSession(let c): c.sessionID
         case .registerUser, .changeRole, .deactivateUser, .createSession, .changeSetting, .sweep: nil
         }
     }
@@ -199,7 +206,8 @@ extension Command {
         case .deleteSession(let c): c.expectedVersion
         case .reopenSession(let c): c.expectedVersion
         case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession,
-             .changeSetting, .sweep, .transferSession, .offerSession, .acceptOffer, .declineOffer: nil
+             .changeSetting, .sweep, .transferSession, .offerSession, .acceptOffer, .declineOffer,
+             .shareSession, .unshareSession: nil
         }
     }
 }
@@ -261,5 +269,26 @@ public struct AcceptOffer: Equatable, Sendable {
     public init(sessionID: SessionID, allowDuplicate: Bool = false) {
         self.sessionID = sessionID
         self.allowDuplicate = allowDuplicate
+    }
+}
+
+public struct ShareSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The collaborator, by email or id.
+    public var with: String
+    public var role: CollaboratorRole
+    public init(sessionID: SessionID, with: String, role: CollaboratorRole = .editor) {
+        self.sessionID = sessionID
+        self.with = with
+        self.role = role
+    }
+}
+
+public struct UnshareSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var with: String
+    public init(sessionID: SessionID, with: String) {
+        self.sessionID = sessionID
+        self.with = with
     }
 }

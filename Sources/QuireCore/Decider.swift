@@ -122,6 +122,8 @@ public enum Decider {
         case .offerSession(let c): return try offer(c, facts, context)
         case .acceptOffer(let c): return try accept(c, facts, context)
         case .declineOffer(let id): return try decline(id, facts, context)
+        case .shareSession(let c): return try share(c, facts)
+        case .unshareSession(let c): return try unshare(c, facts)
         }
     }
 
@@ -256,14 +258,16 @@ public enum Decider {
         }
         let code = c.file.paper["code"]?.stringValue
         let warnings = facts.similar
-            .filter { $0.ownerID == actor.id && $0.status == .inProgress }
+            .filter { ($0.ownerID == actor.id || $0.role(of: actor.id) != nil) && $0.status == .inProgress }
             .sorted { $0.createdAt < $1.createdAt }
             .compactMap { s -> Warning? in
+                let whose = s.ownerID == actor.id ? "You already have session \(s.id) (\"\(s.name)\")"
+                    : "Session \(s.id) (\"\(s.name)\"), shared with you, is"
                 if s.fileName == c.file.fileName {
-                    return Warning(code: "similar_session", message: "You already have session \(s.id) (\"\(s.name)\") in progress with the same file name \(s.fileName).", sessionID: s.id)
+                    return Warning(code: "similar_session", message: "\(whose) in progress with the same file name \(s.fileName).", sessionID: s.id)
                 }
                 if let code, s.paperCode == code {
-                    return Warning(code: "similar_session", message: "You already have session \(s.id) (\"\(s.name)\") in progress for the same paper \(code).", sessionID: s.id)
+                    return Warning(code: "similar_session", message: "\(whose) in progress for the same paper \(code).", sessionID: s.id)
                 }
                 return nil
             }
@@ -297,8 +301,9 @@ public enum Decider {
     private static func reach(_ id: SessionID, command: String, legacyAllowed: Bool, _ facts: Facts) throws(QuireError) -> Reach {
         let actor = try activeUser(facts.actor)
         guard let session = facts.session, session.id == id else { throw .sessionNotFound(id) }
-        if let owner = session.ownerID, owner != actor.id {
+        if let owner = session.ownerID, owner != actor.id, !(session.role(of: actor.id)?.allows(command) ?? false) {
             // Same answer as a missing session, so existence does not leak; the attempt is recorded.
+            // A collaborator reaches it only for what their role allows.
             return .refused(.denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id)))
         }
         guard session.status != .deleted else { throw .sessionNotFound(id) }
@@ -497,6 +502,42 @@ public enum Decider {
         }
         return .accepted([.sessionTransferred(SessionTransferred(sessionID: session.id, from: session.ownerID, to: to.id, reason: reason))],
                          warnings: [])
+    }
+
+    // MARK: - Collaboration
+
+    /// The owner, or a system admin, may change who a session is shared with; anyone else's
+    /// attempt (a collaborator's too) is refused like any reach for someone else's session.
+    private static func reachToShare(_ id: SessionID, command: String, _ facts: Facts) throws(QuireError) -> (SessionState, Decision?) {
+        let actor = try activeUser(facts.actor)
+        guard let session = facts.session, session.id == id else { throw .sessionNotFound(id) }
+        if session.ownerID != actor.id, actor.role != .systemAdmin {
+            return (session, .denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id)))
+        }
+        guard session.status != .deleted else { throw .sessionNotFound(id) }
+        if session.isLegacy { throw QuireError(.notInProgress, "Session \(id) is a legacy session: nobody owns it, so it cannot be shared.") }
+        return (session, nil)
+    }
+
+    private static func share(_ c: ShareSession, _ facts: Facts) throws(QuireError) -> Decision {
+        let (session, denial) = try reachToShare(c.sessionID, command: "session.share", facts)
+        if let denial { return denial }
+        guard let user = facts.targetUser else { throw .unknownUser("No registered user is called \(c.with).") }
+        guard user.active else { throw .invalidInput("\(user.email) is deactivated and cannot collaborate.") }
+        guard user.id != session.ownerID else { throw .invalidInput("\(user.email) owns session \(session.id).") }
+        if session.role(of: user.id) == c.role {
+            throw .invalidInput("Session \(session.id) is already shared with \(user.email) as \(c.role.rawValue).")
+        }
+        return .accepted([.collaboratorAdded(CollaboratorAdded(sessionID: session.id, userID: user.id, role: c.role))], warnings: [])
+    }
+
+    private static func unshare(_ c: UnshareSession, _ facts: Facts) throws(QuireError) -> Decision {
+        let (session, denial) = try reachToShare(c.sessionID, command: "session.unshare", facts)
+        if let denial { return denial }
+        guard let user = facts.targetUser, session.role(of: user.id) != nil else {
+            throw .invalidInput("Session \(session.id) is not shared with \(c.with).")
+        }
+        return .accepted([.collaboratorRemoved(CollaboratorRemoved(sessionID: session.id, userID: user.id))], warnings: [])
     }
 
     // MARK: - Offers

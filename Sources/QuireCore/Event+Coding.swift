@@ -64,6 +64,8 @@ extension Event {
             case "session.offered": return .sessionOffered(try decoder.decode(SessionOffered.self, from: payload))
             case "session.accepted": return .sessionAccepted(try decoder.decode(SessionAccepted.self, from: payload))
             case "session.declined": return .sessionDeclined(try decoder.decode(SessionDeclined.self, from: payload))
+            case "session.collaborator_added": return .collaboratorAdded(try decoder.decode(CollaboratorAdded.self, from: payload))
+            case "session.collaborator_removed": return .collaboratorRemoved(try decoder.decode(CollaboratorRemoved.self, from: payload))
             default: throw QuireError.invalidInput("Unknown event type \(type).")
             }
         } catch let error as QuireError {
@@ -93,6 +95,8 @@ extension Event {
         case .sessionOffered(let e): try encoder.encode(e)
         case .sessionAccepted(let e): try encoder.encode(e)
         case .sessionDeclined(let e): try encoder.encode(e)
+        case .collaboratorAdded(let e): try encoder.encode(e)
+        case .collaboratorRemoved(let e): try encoder.encode(e)
         }
     }
 }
@@ -205,6 +209,13 @@ struct PayloadWriter {
             text += e.expired ? "true" : "false"
             string("session_id", e.sessionID.rawValue)
             string("to", e.to.rawValue)
+        case .collaboratorAdded(let e):
+            string("role", e.role.rawValue)
+            string("session_id", e.sessionID.rawValue)
+            string("user_id", e.userID.rawValue)
+        case .collaboratorRemoved(let e):
+            string("session_id", e.sessionID.rawValue)
+            string("user_id", e.userID.rawValue)
         }
         close()
     }

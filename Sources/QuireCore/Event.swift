@@ -19,6 +19,8 @@ public enum Event: Equatable, Sendable {
     case sessionOffered(SessionOffered)
     case sessionAccepted(SessionAccepted)
     case sessionDeclined(SessionDeclined)
+    case collaboratorAdded(CollaboratorAdded)
+    case collaboratorRemoved(CollaboratorRemoved)
 
     /// Every event type, in the order the catalogue lists them.
     public static let types = [
@@ -26,6 +28,7 @@ public enum Event: Equatable, Sendable {
         "user.registered", "user.role_changed", "user.deactivated", "access.denied",
         "session.expired", "session.reopened", "setting.changed", "session.transferred",
         "session.offered", "session.accepted", "session.declined",
+        "session.collaborator_added", "session.collaborator_removed",
     ]
 
     /// The stream that access-denied events go to: one stream for everything a system admin
@@ -54,6 +57,8 @@ public enum Event: Equatable, Sendable {
         case .sessionOffered: "session.offered"
         case .sessionAccepted: "session.accepted"
         case .sessionDeclined: "session.declined"
+        case .collaboratorAdded: "session.collaborator_added"
+        case .collaboratorRemoved: "session.collaborator_removed"
         }
     }
 
@@ -78,6 +83,8 @@ public enum Event: Equatable, Sendable {
         case .sessionOffered(let e): e.sessionID.stream
         case .sessionAccepted(let e): e.sessionID.stream
         case .sessionDeclined(let e): e.sessionID.stream
+        case .collaboratorAdded(let e): e.sessionID.stream
+        case .collaboratorRemoved(let e): e.sessionID.stream
         }
     }
 
@@ -95,6 +102,8 @@ public enum Event: Equatable, Sendable {
         case .sessionOffered(let e): e.sessionID
         case .sessionAccepted(let e): e.sessionID
         case .sessionDeclined(let e): e.sessionID
+        case .collaboratorAdded(let e): e.sessionID
+        case .collaboratorRemoved(let e): e.sessionID
         case .userRegistered, .userRoleChanged, .userDeactivated, .settingChanged: nil
         case .accessDenied(let e): e.target.hasPrefix("session-") ? SessionID(String(e.target.dropFirst(8))) : nil
         }
@@ -415,4 +424,29 @@ public struct SessionDeclined: Equatable, Sendable, Codable {
         self.expired = expired
     }
     enum CodingKeys: String, CodingKey { case sessionID = "session_id", to, expired }
+}
+
+/// The owner (or a system admin) shared the session with a user, as an editor or a viewer; sharing
+/// again with another role changes it.
+public struct CollaboratorAdded: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var userID: UserID
+    public var role: CollaboratorRole
+    public init(sessionID: SessionID, userID: UserID, role: CollaboratorRole) {
+        self.sessionID = sessionID
+        self.userID = userID
+        self.role = role
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", userID = "user_id", role }
+}
+
+/// A collaborator was removed: their rights end with this event.
+public struct CollaboratorRemoved: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var userID: UserID
+    public init(sessionID: SessionID, userID: UserID) {
+        self.sessionID = sessionID
+        self.userID = userID
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", userID = "user_id" }
 }

@@ -38,6 +38,8 @@ struct PayloadReader {
     private static let offered: [StaticString] = ["expires_at", "from", "session_id", "to"]
     private static let accepted: [StaticString] = ["from", "session_id", "to"]
     private static let declined: [StaticString] = ["expired", "session_id", "to"]
+    private static let added: [StaticString] = ["role", "session_id", "user_id"]
+    private static let removed: [StaticString] = ["session_id", "user_id"]
 
     private mutating func event(_ type: String) -> Event? {
         switch type {
@@ -153,6 +155,20 @@ struct PayloadReader {
                 }
             }), let id, let to, let expired else { return nil }
             return .sessionDeclined(SessionDeclined(sessionID: SessionID(id), to: UserID(to), expired: expired))
+        case "session.collaborator_added":
+            var id: String?, user: String?, role: String?
+            guard members(Self.added, { r, key in
+                switch key {
+                case 0: r.string(&role)
+                case 1: r.string(&id)
+                default: r.string(&user)
+                }
+            }), let id, let user, let role = role.flatMap(CollaboratorRole.init(rawValue:)) else { return nil }
+            return .collaboratorAdded(CollaboratorAdded(sessionID: SessionID(id), userID: UserID(user), role: role))
+        case "session.collaborator_removed":
+            var id: String?, user: String?
+            guard members(Self.removed, { r, key in key == 0 ? r.string(&id) : r.string(&user) }), let id, let user else { return nil }
+            return .collaboratorRemoved(CollaboratorRemoved(sessionID: SessionID(id), userID: UserID(user)))
         case "user.registered":
             var id: String?, email: String?, role: String?
             guard members(Self.registered, { r, key in

@@ -27,6 +27,8 @@ public struct SessionState: Equatable, Sendable, Codable {
     /// changes hands until they accept.
     public var offeredTo: UserID?
     public var offerExpiresAt: Timestamp?
+    /// Who the session is shared with, by user id, and as what.
+    public var collaborators: [String: CollaboratorRole] = [:]
 
     public init(id: SessionID, ownerID: UserID?, name: String, fileName: String, jsonHash: String?, questionCount: Int,
                 paper: [String: JSONValue], blob: String?, status: SessionStatus, step: ImportStep, progress: Int,
@@ -61,8 +63,11 @@ public struct SessionState: Equatable, Sendable, Codable {
         case questionCount = "question_count", paper, blob, status, step, progress
         case questionsImported = "questions_imported", metadata, version, contentVersion = "content_version"
         case createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at"
-        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at"
+        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at", collaborators
     }
+
+    /// The role `user` has on this session as a collaborator, if any.
+    public func role(of user: UserID) -> CollaboratorRole? { collaborators[user.rawValue] }
 
     /// The pending offer's recipient, when it has not lapsed by `now`.
     public func pendingOffer(at now: Timestamp) -> UserID? {
@@ -152,6 +157,7 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.version = version
             s.contentVersion += 1
             s.ownerID = e.to
+            s.collaborators[e.to.rawValue] = nil  // the owner needs no share of their own session
             s.offeredTo = nil
             s.offerExpiresAt = nil
             s.updatedAt = time
@@ -162,6 +168,7 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.version = version
             s.contentVersion += 1
             s.ownerID = e.to
+            s.collaborators[e.to.rawValue] = nil
             s.offeredTo = nil
             s.offerExpiresAt = nil
             s.updatedAt = time
@@ -179,6 +186,17 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.version = version
             s.offeredTo = nil
             s.offerExpiresAt = nil
+            return s
+        case .collaboratorAdded(let e):
+            // Sharing is not a change of content: nobody's copy goes stale by it.
+            guard var s = state else { return nil }
+            s.version = version
+            s.collaborators[e.userID.rawValue] = e.role
+            return s
+        case .collaboratorRemoved(let e):
+            guard var s = state else { return nil }
+            s.version = version
+            s.collaborators[e.userID.rawValue] = nil
             return s
         case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return state
@@ -225,7 +243,7 @@ public struct UserState: Equatable, Sendable, Codable {
             return u
         case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied,
              .sessionExpired, .sessionReopened, .settingChanged, .sessionTransferred, .sessionOffered, .sessionAccepted,
-             .sessionDeclined:
+             .sessionDeclined, .collaboratorAdded, .collaboratorRemoved:
             return state
         }
     }

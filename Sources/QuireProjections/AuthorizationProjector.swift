@@ -46,7 +46,8 @@ public struct AuthorizationProjector: Projector {
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
         case .sessionAccepted(let e):
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
-        case .sessionAccessed, .sessionUpdated, .accessDenied, .settingChanged, .sessionOffered, .sessionDeclined:
+        case .sessionAccessed, .sessionUpdated, .accessDenied, .settingChanged, .sessionOffered, .sessionDeclined,
+             .collaboratorAdded, .collaboratorRemoved:
             return []
         }
     }

@@ -40,7 +40,8 @@ public struct DuplicateIndexProjector: Projector {
         case .sessionAccepted(let e):
             return try move(e.sessionID, to: e.to, rows)
         case .sessionAccessed, .sessionUpdated, .sessionCompleted, .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied,
-             .sessionExpired, .sessionReopened, .settingChanged, .sessionOffered, .sessionDeclined:
+             .sessionExpired, .sessionReopened, .settingChanged, .sessionOffered, .sessionDeclined,
+             .collaboratorAdded, .collaboratorRemoved:
             // An expired session still holds its file: importing it again is still a duplicate.
             return []
         }

@@ -75,6 +75,10 @@ public struct MonitorProjector: Projector {
             return versionOnly(e.sessionID, version)
         case .sessionDeclined(let e):
             return versionOnly(e.sessionID, version)
+        case .collaboratorAdded(let e):
+            return versionOnly(e.sessionID, version)
+        case .collaboratorRemoved(let e):
+            return versionOnly(e.sessionID, version)
         case .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return []
         }

@@ -9,8 +9,21 @@ public struct SessionViewsProjector: Projector {
     public let name = "session_views"
     /// 2: `content_version`, the version clients compare, which reading does not move.
     /// 3: `offered_to` and `offer_expires_at`, a pending offer (`session offer`).
-    public let codeVersion = 3
-    public var tables: [TableSchema] { [Self.views] }
+    /// 4: `collaborators`, and the `session_collaborators` table that finds sessions shared with a user.
+    public let codeVersion = 4
+    public var tables: [TableSchema] { [Self.views, Self.collaborators] }
+
+    /// One row per collaborator of a live session: what "shared with you" is read from. The key
+    /// is `session_id` and `user_id` joined by a newline, so one collaborator's row can be removed
+    /// by it.
+    public static let collaborators = TableSchema("session_collaborators", columns: [
+        .init("key", .text), .init("session_id", .text), .init("user_id", .text), .init("role", .text),
+    ], primaryKey: ["key"], indexes: [
+        .init("session_collaborators_by_user", on: ["user_id"]),
+        .init("session_collaborators_by_session", on: ["session_id"]),
+    ])
+
+    static func collaboratorKey(_ session: SessionID, _ user: UserID) -> StoredValue { .text(session.rawValue + "\n" + user.rawValue) }
 
     public static let views = TableSchema("session_views", columns: [
         .init("session_id", .text), .init("owner_id", .text, nullable: true), .init("name", .text), .init("file_name", .text),
@@ -18,7 +31,7 @@ public struct SessionViewsProjector: Projector {
         .init("paper_code", .text, nullable: true), .init("blob", .text, nullable: true), .init("status", .text),
         .init("step", .text), .init("progress", .integer), .init("questions_imported", .integer), .init("metadata", .text),
         .init("version", .integer), .init("content_version", .integer), .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text),
-        .init("offered_to", .text, nullable: true), .init("offer_expires_at", .text, nullable: true),
+        .init("offered_to", .text, nullable: true), .init("offer_expires_at", .text, nullable: true), .init("collaborators", .text),
     ], primaryKey: ["session_id"], indexes: [
         // session list / resume: one user's sessions by status and recency.
         .init("session_views_by_owner", on: ["owner_id", "status", "last_accessed_at"]),
@@ -56,19 +69,37 @@ public struct SessionViewsProjector: Projector {
             let key: [StoredValue] = [.text(e.sessionID.rawValue)]
             return [.update(Self.views, key: key, set: [
                 ("status", .text(SessionStatus.deleted.rawValue)), ("version", version), ("updated_at", at),
-            ]), .increment(Self.views, key: key, column: "content_version")]
-        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened, .sessionTransferred, .sessionOffered,
-             .sessionAccepted, .sessionDeclined:
-            // Creation, metadata merges and the timeout's rare events go through the fold itself.
-            guard let id = event.sessionID else { return [] }
-            let before = try rows.row(Self.views, key: [.text(id.rawValue)]).map(Self.state)
-            guard let after = SessionState.evolve(before, event, version: record.version, at: record.timestamp) else { return [] }
-            return [.upsert(Self.views, Self.row(after))]
+            ]), .increment(Self.views, key: key, column: "content_version"),
+                .delete(Self.collaborators, whereColumn: "session_id", equals: key[0])]
+        case .collaboratorAdded(let e):
+            return try fold(event, record, rows) + [.upsert(Self.collaborators, [
+                Self.collaboratorKey(e.sessionID, e.userID), .text(e.sessionID.rawValue), .text(e.userID.rawValue), .text(e.role.rawValue),
+            ])]
+        case .collaboratorRemoved(let e):
+            return try fold(event, record, rows) + [.delete(Self.collaborators, whereColumn: "key", equals: Self.collaboratorKey(e.sessionID, e.userID))]
+        case .sessionTransferred(let e):
+            return try fold(event, record, rows) + [.delete(Self.collaborators, whereColumn: "key", equals: Self.collaboratorKey(e.sessionID, e.to))]
+        case .sessionAccepted(let e):
+            return try fold(event, record, rows) + [.delete(Self.collaborators, whereColumn: "key", equals: Self.collaboratorKey(e.sessionID, e.to))]
+        case .sessionCreated, .sessionUpdated, .sessionExpired, .sessionReopened, .sessionOffered, .sessionDeclined:
+            // Creation, metadata merges and the rarer events go through the fold itself.
+            return try fold(event, record, rows)
         }
     }
 
+    /// The session's row after `event`, by `SessionState.evolve` of the row before it.
+    func fold(_ event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
+        guard let id = event.sessionID else { return [] }
+        let before = try rows.row(Self.views, key: [.text(id.rawValue)]).map(Self.state)
+        guard let after = SessionState.evolve(before, event, version: record.version, at: record.timestamp) else { return [] }
+        return [.upsert(Self.views, Self.row(after))]
+    }
+
     public func changes(forFolded s: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
-        [.upsert(Self.views, Self.row(s))]
+        guard s.status != .deleted else { return [.upsert(Self.views, Self.row(s))] }
+        return [.upsert(Self.views, Self.row(s))] + s.collaborators.sorted { $0.key < $1.key }.map { user, role in
+            .upsert(Self.collaborators, [Self.collaboratorKey(s.id, UserID(user)), .text(s.id.rawValue), .text(user), .text(role.rawValue)])
+        }
     }
 
     // MARK: - Rows
@@ -82,6 +113,7 @@ public struct SessionViewsProjector: Projector {
             StoredValue(s.questionsImported), .text(JSONValue.object(s.metadata).canonical), StoredValue(s.version),
             StoredValue(s.contentVersion), .text(s.createdAt.description), .text(s.updatedAt.description), .text(s.lastAccessedAt.description),
             StoredValue(s.offeredTo?.rawValue), StoredValue(s.offerExpiresAt?.description),
+            .text(JSONValue.object(s.collaborators.mapValues { .string($0.rawValue) }).canonical),
         ]
     }
 
@@ -104,6 +136,7 @@ public struct SessionViewsProjector: Projector {
             lastAccessedAt: Timestamp(rfc3339: row[18].text ?? "") ?? epoch, contentVersion: row[15].int)
         state.offeredTo = row[19].text.map { UserID($0) }
         state.offerExpiresAt = row[20].text.flatMap { Timestamp(rfc3339: $0) }
+        state.collaborators = decodeObject(row[21]).compactMapValues { $0.stringValue.flatMap(CollaboratorRole.init(rawValue:)) }
         return state
     }
 }

@@ -103,8 +103,11 @@ struct SQLiteConnection: StorageWriter {
             \(Self.viewColumns) WHERE owner_id = ? AND status IN ('in_progress', 'completed', 'expired')
             UNION ALL
             \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed', 'expired')
+            UNION ALL
+            \(Self.viewColumns) WHERE session_id IN (SELECT session_id FROM session_collaborators WHERE user_id = ?)
+                AND status IN ('in_progress', 'completed', 'expired')
             ORDER BY last_accessed_at DESC, session_id
-            """, [user.rawValue])
+            """, [user.rawValue, user.rawValue])
     }
 
     func mostRecentInProgress(of user: UserID) throws -> SessionState? {
@@ -139,8 +142,11 @@ struct SQLiteConnection: StorageWriter {
             \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND file_name = ?
             UNION
             \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND paper_code = ?
+            UNION
+            \(Self.viewColumns) WHERE session_id IN (SELECT session_id FROM session_collaborators WHERE user_id = ?)
+                AND status = 'in_progress' AND (file_name = ? OR paper_code = ?)
             ORDER BY created_at
-            """, [owner.rawValue, fileName, owner.rawValue, paperCode])
+            """, [owner.rawValue, fileName, owner.rawValue, paperCode, owner.rawValue, fileName, paperCode])
     }
 
     // MARK: - Duplicates

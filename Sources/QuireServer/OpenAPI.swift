@@ -201,6 +201,25 @@ enum OpenAPI {
           "offer_expires_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "collaborators": {
+            "type": "object",
+            "description": "Who the session is shared with: user id to editor or viewer.",
+            "additionalProperties": {
+              "type": "string",
+              "enum": [
+                "editor",
+                "viewer"
+              ]
+            }
+          },
+          "shared_with_you": {
+            "type": "string",
+            "enum": [
+              "editor",
+              "viewer"
+            ],
+            "description": "Your role, on a session shared with you."
           }
         }
       },
@@ -2172,6 +2191,262 @@ enum OpenAPI {
           },
           "401": {
             "description": "No, bad or expired bearer token, or an unknown or deactivated user.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/sessions/{id}/share": {
+      "post": {
+        "operationId": "shareSession",
+        "summary": "Share a session with a collaborator, editor or viewer (its owner or a system admin; appends session.collaborator_added).",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The session's id."
+          },
+          {
+            "name": "command_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "Idempotency key: the same id again returns the first result."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "with"
+                ],
+                "properties": {
+                  "with": {
+                    "type": "string",
+                    "description": "The collaborator, by email or id."
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "editor",
+                      "viewer"
+                    ]
+                  },
+                  "command_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The session.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SessionResult"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "description": "The session's version, for If-Match.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Quire-Command-Id": {
+                "description": "The command's id (for explain).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid input: bad JSON, a wrong-typed, unknown or out-of-range field or query parameter, named in the message.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No, bad or expired bearer token, or an unknown or deactivated user.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such session — or not yours, which is the same answer on purpose (the attempt is recorded).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Already shared with them in that role, or a reused command_id.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is over the paper limit.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/sessions/{id}/unshare": {
+      "post": {
+        "operationId": "unshareSession",
+        "summary": "Stop sharing a session with a collaborator (appends session.collaborator_removed).",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The session's id."
+          },
+          {
+            "name": "command_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "Idempotency key: the same id again returns the first result."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "with"
+                ],
+                "properties": {
+                  "with": {
+                    "type": "string"
+                  },
+                  "command_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The session.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SessionResult"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "description": "The session's version, for If-Match.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Quire-Command-Id": {
+                "description": "The command's id (for explain).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid input: bad JSON, a wrong-typed, unknown or out-of-range field or query parameter, named in the message.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No, bad or expired bearer token, or an unknown or deactivated user.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such session — or not yours, which is the same answer on purpose (the attempt is recorded).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A reused command_id.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is over the paper limit.",
             "content": {
               "application/json": {
                 "schema": {

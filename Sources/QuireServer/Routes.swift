@@ -25,7 +25,8 @@ struct Routes: Sendable {
         (.get, "/v1/sessions/{id}"), (.patch, "/v1/sessions/{id}"), (.delete, "/v1/sessions/{id}"),
         (.post, "/v1/sessions/{id}/complete"), (.post, "/v1/sessions/{id}/reopen"),
         (.post, "/v1/sessions/{id}/transfer"), (.post, "/v1/sessions/{id}/offer"), (.post, "/v1/sessions/{id}/accept"),
-        (.post, "/v1/sessions/{id}/decline"), (.get, "/v1/offers"), (.get, "/v1/monitor"),
+        (.post, "/v1/sessions/{id}/decline"), (.get, "/v1/offers"), (.post, "/v1/sessions/{id}/share"),
+        (.post, "/v1/sessions/{id}/unshare"), (.get, "/v1/monitor"),
         (.get, "/v1/monitor/summary"), (.get, "/v1/settings"), (.put, "/v1/settings/{key}"), (.get, "/v1/audit"), (.post, "/v1/commands"),
         (.get, "/v1/events"), (.get, "/v1/events/stream"),
         (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
@@ -62,6 +63,12 @@ struct Routes: Sendable {
         }
         v1.post("sessions/:id/decline") { request, context in
             try await sessionCommand("session.decline", request, context, fields: ["command_id"])
+        }
+        v1.post("sessions/:id/share") { request, context in
+            try await sessionCommand("session.share", request, context, fields: ["with", "role", "command_id"])
+        }
+        v1.post("sessions/:id/unshare") { request, context in
+            try await sessionCommand("session.unshare", request, context, fields: ["with", "command_id"])
         }
         v1.get("offers") { request, context in
             _ = try request.query(allowing: [])

@@ -60,6 +60,13 @@ extension Command {
             fields["allow_duplicate"] = .bool(c.allowDuplicate)
         case .declineOffer(let id):
             fields["session_id"] = .string(id.rawValue)
+        case .shareSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["with"] = .string(c.with.lowercased())
+            fields["role"] = .string(c.role.rawValue)
+        case .unshareSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["with"] = .string(c.with.lowercased())
         case .sweep(let c):
             fields["fallback_expire_after"] = text(c.fallbackExpireAfter?.description)
         case .importLegacySession(let row):

@@ -18,6 +18,7 @@ public struct JSONCommand: Sendable, Equatable {
         case create = "session.create", access = "session.access", update = "session.update"
         case complete = "session.complete", delete = "session.delete", reopen = "session.reopen"
         case transfer = "session.transfer", offer = "session.offer", accept = "session.accept", decline = "session.decline"
+        case share = "session.share", unshare = "session.unshare"
 
         /// The fields a command of this kind may carry besides `type` and `command_id`.
         var fields: Set<String> {
@@ -32,6 +33,8 @@ public struct JSONCommand: Sendable, Equatable {
             case .offer: ["session_id", "to"]
             case .accept: ["session_id", "allow_duplicate"]
             case .decline: ["session_id"]
+            case .share: ["session_id", "with", "role"]
+            case .unshare: ["session_id", "with"]
             }
         }
     }
@@ -106,6 +109,14 @@ public struct JSONCommand: Sendable, Equatable {
             request = .command(.acceptOffer(AcceptOffer(sessionID: try sessionID(), allowDuplicate: try f.bool("allow_duplicate") ?? false)))
         case .decline:
             request = .command(.declineOffer(try sessionID()))
+        case .share:
+            let roleName = try f.string("role") ?? "editor"
+            guard let role = CollaboratorRole(rawValue: roleName) else {
+                throw .invalidInput("Unknown role '\(roleName)'; use editor or viewer.")
+            }
+            request = .command(.shareSession(ShareSession(sessionID: try sessionID(), with: try f.string("with", required: true)!, role: role)))
+        case .unshare:
+            request = .command(.unshareSession(UnshareSession(sessionID: try sessionID(), with: try f.string("with", required: true)!)))
         }
     }
 

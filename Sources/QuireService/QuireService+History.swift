@@ -71,12 +71,14 @@ extension QuireService {
         var emails = try emails(for: records)
         // The chain of custody names every owner the session had, by email.
         var owners: [UserID] = access.owner.map { [$0] } ?? []
-        for r in records where ["session.created", "session.transferred", "session.accepted", "session.offered"].contains(r.type) {
+        for r in records where ["session.created", "session.transferred", "session.accepted", "session.offered",
+                                "session.collaborator_added"].contains(r.type) {
             switch try r.decoded() {
             case .sessionCreated(let e): owners += e.ownerID.map { [$0] } ?? []
             case .sessionTransferred(let e): owners += [e.to] + (e.from.map { [$0] } ?? [])
             case .sessionAccepted(let e): owners += [e.to, e.from]
             case .sessionOffered(let e): owners += [e.to]
+            case .collaboratorAdded(let e): owners += [e.userID]
             default: break
             }
         }
@@ -115,6 +117,10 @@ extension QuireService {
         func owner(_ id: UserID?) -> JSONValue { id.map { .string(emails[$0.rawValue] ?? $0.rawValue) } ?? .null }
         diff("owner", owner(a.ownerID), owner(b.ownerID))
         diff("offered_to", owner(a.offeredTo), owner(b.offeredTo))
+        for user in Set(a.collaborators.keys).union(b.collaborators.keys).sorted() {
+            diff("shared_with.\(emails[user] ?? user)", a.collaborators[user].map { .string($0.rawValue) } ?? .null,
+                 b.collaborators[user].map { .string($0.rawValue) } ?? .null)
+        }
         diff("status", .string(a.status.rawValue), .string(b.status.rawValue))
         diff("step", .string(a.step.rawValue), .string(b.step.rawValue))
         diff("progress", int(a.progress), int(b.progress))

@@ -236,7 +236,7 @@ public struct QuireService: Sendable {
         switch event {
         case .sessionCreated: .noStream
         case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionReopened, .sessionTransferred,
-             .sessionOffered, .sessionAccepted:
+             .sessionOffered, .sessionAccepted, .collaboratorAdded, .collaboratorRemoved:
             facts.session.map { .exactly($0.version) } ?? .any
         case .sessionDeclined(let e):
             // Declined by its recipient (the command's session), or lapsed (found by the sweep).
@@ -350,6 +350,12 @@ public struct QuireService: Sendable {
             }
         case .declineOffer(let id):
             if try reader.sessionAccess(id) != nil { facts.session = try reader.session(id) }
+        case .shareSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.with))
+        case .unshareSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.with))
         case .transferSession(let c):
             if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
             facts.targetUser = try reader.user(named: lookupKey(c.to))
@@ -417,17 +423,20 @@ public struct QuireService: Sendable {
         case .changeSetting, .sweep:
             break
         case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession, .reopenSession,
-             .transferSession, .offerSession, .acceptOffer, .declineOffer:
+             .transferSession, .offerSession, .acceptOffer, .declineOffer, .shareSession, .unshareSession:
             if let id = command.targetSession ?? events.first?.sessionID, let state = try reader.session(id) {
-                outcome.session = try sessionView(state, reader)
+                let viewer: UserID? = if case .user(let u) = facts.actor { u.id } else { nil }
+                outcome.session = try sessionView(state, reader, for: viewer)
             }
         }
         return outcome
     }
 
-    func sessionView(_ state: SessionState, _ reader: any StorageReader) throws -> SessionView {
+    func sessionView(_ state: SessionState, _ reader: any StorageReader, for viewer: UserID? = nil) throws -> SessionView {
         let email = try state.ownerID.flatMap { try reader.user(id: $0)?.email }
-        return SessionView(state, ownerEmail: email)
+        var view = SessionView(state, ownerEmail: email)
+        view.sharedWithYou = viewer.flatMap { state.role(of: $0)?.rawValue }
+        return view
     }
 
     /// What makes two submissions "the same command": who asked, and the command's content in a

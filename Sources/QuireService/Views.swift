@@ -31,12 +31,16 @@ public struct SessionView: Sendable, Equatable, Codable {
     /// A pending offer: to whom, and until when (absent when there is none).
     public var offeredTo: String?
     public var offerExpiresAt: Timestamp?
+    /// Who the session is shared with (user id → `editor` or `viewer`); absent when nobody.
+    public var collaborators: [String: String]?
+    /// For a session shared with the user looking at it: their role ("Shared with you").
+    public var sharedWithYou: String?
 
     enum CodingKeys: String, CodingKey {
         case id, ownerID = "owner_id", ownerEmail = "owner_email", name, fileName = "file_name", status, step, progress
         case questionCount = "question_count", questionsImported = "questions_imported", jsonHash = "json_hash", legacy
         case version, contentVersion = "content_version", createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at", paper, metadata
-        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at"
+        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at", collaborators, sharedWithYou = "shared_with_you"
     }
 
     public init(_ s: SessionState, ownerEmail: String?) {
@@ -61,6 +65,7 @@ public struct SessionView: Sendable, Equatable, Codable {
         metadata = s.metadata
         offeredTo = s.offeredTo?.rawValue
         offerExpiresAt = s.offerExpiresAt
+        collaborators = s.collaborators.isEmpty ? nil : s.collaborators.mapValues(\.rawValue)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,6 +91,8 @@ public struct SessionView: Sendable, Equatable, Codable {
         try c.encodeIfPresent(metadata, forKey: .metadata)
         try c.encodeIfPresent(offeredTo, forKey: .offeredTo)
         try c.encodeIfPresent(offerExpiresAt, forKey: .offerExpiresAt)
+        try c.encodeIfPresent(collaborators, forKey: .collaborators)
+        try c.encodeIfPresent(sharedWithYou, forKey: .sharedWithYou)
     }
 }
 

@@ -79,7 +79,7 @@ public protocol StorageReader {
     func session(_ id: SessionID) throws -> SessionState?
     func sessions(_ ids: [SessionID]) throws -> [SessionState]
     /// What `session list` shows: the user's own sessions that are not deleted (expired ones
-    /// included), and the legacy ones, most recently used first.
+    /// included), the legacy ones, and those shared with the user, most recently used first.
     func sessions(visibleTo user: UserID) throws -> [SessionState]
     /// The user's most recently used in-progress session: what `resume` opens.
     func mostRecentInProgress(of user: UserID) throws -> SessionState?
@@ -90,7 +90,8 @@ public protocol StorageReader {
     func lapsedOffers(at time: Timestamp, limit: Int) throws -> [SessionState]
     /// How many live sessions have a pending offer that has not lapsed by `now`.
     func pendingOfferCount(at now: Timestamp) throws -> Int
-    /// The user's in-progress sessions with this file name or paper code, oldest first.
+    /// The user's in-progress sessions with this file name or paper code, and those shared with
+    /// them, oldest first.
     func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState]
 
     // The duplicate index

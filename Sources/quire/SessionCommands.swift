@@ -9,7 +9,7 @@ struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session", abstract: "Work with your import sessions.",
         subcommands: [Create.self, List.self, Show.self, Resume.self, Update.self, Complete.self, Delete.self, Reopen.self, Transfer.self,
-                      Offer.self, Offers.self, Accept.self, Decline.self])
+                      Offer.self, Offers.self, Accept.self, Decline.self, Share.self, Unshare.self])
 
     /// Prints a command's session and its warnings.
     static func report(_ outcome: Outcome, _ options: GlobalOptions, sentence: (SessionView) -> String) {
@@ -152,6 +152,39 @@ struct SessionCommand: ParsableCommand {
                                           allowDuplicate: allowDuplicate)
             let outcome = try service.handle(.command(.transferSession(command)), as: options.actorName, commandID: commandId)
             SessionCommand.report(outcome, options, sentence: Render.transferred)
+        }
+    }
+
+    struct Share: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Share your session with a colleague: an editor shows, updates and completes it; a viewer shows it.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The session id, or a unique prefix of it (at least 8 characters).") var id: String
+        @Option(name: .customLong("with"), help: ArgumentHelp("The collaborator, by email or id.", valueName: "user")) var user: String
+        @Option(help: "editor (the default) or viewer.") var role = "editor"
+        @Option(help: ArgumentHelp("An idempotency key.", valueName: "id")) var commandId: String?
+
+        func run() throws {
+            guard let role = CollaboratorRole(rawValue: role) else { throw QuireError.usage("--role takes editor or viewer, not '\(role)'.") }
+            let service = try options.openService()
+            let command = ShareSession(sessionID: try service.resolveSession(id, as: options.actorName), with: user, role: role)
+            let outcome = try service.handle(.command(.shareSession(command)), as: options.actorName, commandID: commandId)
+            SessionCommand.report(outcome, options) { s in "Shared session \(s.id) \"\(s.name)\" with \(user) as \(role.rawValue)." }
+        }
+    }
+
+    struct Unshare: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop sharing your session with a colleague, at once.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The session id, or a unique prefix of it (at least 8 characters).") var id: String
+        @Option(name: .customLong("with"), help: ArgumentHelp("The collaborator, by email or id.", valueName: "user")) var user: String
+        @Option(help: ArgumentHelp("An idempotency key.", valueName: "id")) var commandId: String?
+
+        func run() throws {
+            let service = try options.openService()
+            let command = UnshareSession(sessionID: try service.resolveSession(id, as: options.actorName), with: user)
+            let outcome = try service.handle(.command(.unshareSession(command)), as: options.actorName, commandID: commandId)
+            SessionCommand.report(outcome, options) { s in "Session \(s.id) \"\(s.name)\" is no longer shared with \(user)." }
         }
     }
 
