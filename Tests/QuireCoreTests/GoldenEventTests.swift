@@ -209,5 +209,7 @@ enum Catalogue {
         Sample(event: .sessionAccepted(SessionAccepted(sessionID: mathematics, from: tom, to: amina))),
         Sample(event: .sessionDeclined(SessionDeclined(sessionID: mathematics, to: amina))),
         Sample(variant: "expired", event: .sessionDeclined(SessionDeclined(sessionID: mathematics, to: amina, expired: true))),
+        Sample(event: .collaboratorAdded(CollaboratorAdded(sessionID: mathematics, userID: amina, role: .editor))),
+        Sample(event: .collaboratorRemoved(CollaboratorRemoved(sessionID: mathematics, userID: amina))),
     ]
 }

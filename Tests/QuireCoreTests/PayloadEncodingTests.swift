@@ -79,7 +79,7 @@ import Testing
         mutating func event() -> Event {
             let session = SessionID("s-" + String(int(0...99_999)))
             let user = UserID("u-" + String(int(0...999)))
-            switch int(0...15) {
+            switch int(0...17) {
             case 0:
                 let legacy = chance(0.3) ? LegacyRecord(status: SessionStatus.allCases.randomElement(using: &rng)!,
                                                         createdAt: timestamp(), updatedAt: timestamp(),
@@ -111,6 +111,8 @@ import Testing
                                                       expiresAt: timestamp() ?? Timestamp(milliseconds: 0)))
             case 14: return .sessionAccepted(SessionAccepted(sessionID: session, from: user, to: UserID("u-" + String(int(0...999)))))
             case 15: return .sessionDeclined(SessionDeclined(sessionID: session, to: user, expired: chance(0.5)))
+            case 16: return .collaboratorAdded(CollaboratorAdded(sessionID: session, userID: user, role: chance(0.5) ? .editor : .viewer))
+            case 17: return .collaboratorRemoved(CollaboratorRemoved(sessionID: session, userID: user))
             default:
                 return .accessDenied(AccessDenied(command: string(), target: session.stream,
                                                   reason: chance(0.5) ? .notOwner : .role))

@@ -57,7 +57,8 @@ struct DeciderSpecification {
         for r in history {
             switch r.event {
             case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionExpired, .sessionReopened,
-                 .sessionTransferred, .sessionOffered, .sessionAccepted, .sessionDeclined:
+                 .sessionTransferred, .sessionOffered, .sessionAccepted, .sessionDeclined,
+                 .collaboratorAdded, .collaboratorRemoved:
                 let id = r.event.sessionID!
                 sessions[id] = SessionState.evolve(sessions[id], r.event, version: r.version, at: r.at)
             case .userRegistered(let e):

@@ -103,6 +103,52 @@ struct StorageContractTests {
     }
 
     @Test(arguments: BackendUnderTest.all)
+    func aSharedSessionIsInItsCollaboratorsListAndSimilarSessionsUntilUnshared(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        let bob = UserID("b1"), s1 = SessionID("s1")
+        try store.write { tx in
+            try tx.append([NewEvent(.userRegistered(UserRegistered(userID: alice, email: "a@x.test", role: .admin))),
+                           NewEvent(.userRegistered(UserRegistered(userID: bob, email: "b@x.test", role: .admin))),
+                           NewEvent(created("s1")),
+                           NewEvent(.collaboratorAdded(CollaboratorAdded(sessionID: s1, userID: bob, role: .viewer)))], envelope: envelope)
+        }
+        try store.read { (r: any StorageReader) throws in
+            #expect(try r.sessions(visibleTo: bob).map(\.id) == [s1])
+            #expect(try r.sessions(visibleTo: bob).first?.role(of: bob) == .viewer)
+            #expect(try r.similarSessions(owner: bob, fileName: "s1.json", paperCode: nil).map(\.id) == [s1])
+            #expect(try r.duplicateSessions(owner: bob, jsonHash: String(repeating: "ab", count: 32)).isEmpty)
+        }
+        try store.write { tx in
+            try tx.append([NewEvent(.collaboratorRemoved(CollaboratorRemoved(sessionID: s1, userID: bob)))], envelope: envelope)
+        }
+        #expect(try store.read { r in try r.sessions(visibleTo: bob) }.isEmpty)
+        #expect(try store.drift().isEmpty)
+    }
+
+    @Test(arguments: BackendUnderTest.all)
+    func pendingOffersAreReadByRecipientAndByLapse(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        let bob = UserID("b1"), s1 = SessionID("s1")
+        let until = envelope.recordedAt.adding(milliseconds: 60_000)
+        try store.write { tx in
+            try tx.append([NewEvent(created("s1")),
+                           NewEvent(.sessionOffered(SessionOffered(sessionID: s1, from: alice, to: bob, expiresAt: until)))], envelope: envelope)
+        }
+        try store.read { (r: any StorageReader) throws in
+            #expect(try r.offers(to: bob, at: envelope.recordedAt).map(\.id) == [s1])
+            #expect(try r.offers(to: bob, at: until).isEmpty, "a lapsed offer is no longer offered")
+            #expect(try r.pendingOfferCount(at: envelope.recordedAt) == 1)
+            #expect(try r.lapsedOffers(at: envelope.recordedAt, limit: 10).isEmpty)
+            #expect(try r.lapsedOffers(at: until, limit: 10).map(\.id) == [s1])
+        }
+        try store.write { tx in
+            try tx.append([NewEvent(.sessionDeclined(SessionDeclined(sessionID: s1, to: bob, expired: true)))], envelope: envelope)
+        }
+        #expect(try store.read { r in try r.lapsedOffers(at: until, limit: 10) }.isEmpty)
+        #expect(try store.drift().isEmpty)
+    }
+
+    @Test(arguments: BackendUnderTest.all)
     func aStaleExpectedVersionIsAConflictCarryingBothVersionsAndAppendsNothing(_ backend: BackendUnderTest) throws {
         let store = try backend.make()
         try store.write { tx in try tx.append([NewEvent(created("s1")), NewEvent(accessed("s1"))], envelope: envelope) }
