@@ -93,3 +93,30 @@ import Testing
         #expect(try box.sessions(as: a).first?["owner_email"] as? String == a)
     }
 }
+
+/// Issue 17 §4's collaborators through the built binary.
+@Suite struct CollaborationTests {
+    let a = "a@x.test", b = "b@x.test"
+
+    @Test func aColleagueUpdatesASharedSessionUntilItIsUnshared() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let id = try box.createSession(try box.write("p.json", paperJSON(code: "9709/12")), as: a)
+        #expect(try box.ok("session", "share", id, "--with", b, as: a).stdout == "Shared session \(id) \"Mathematics 9709/12 2023\" with \(b) as editor.\n")
+        let table = try box.ok("session", "list", as: b).stdout
+        #expect(table.contains("\(a) (Shared with you, editor)"), "\(table)")
+        #expect(try box.sessions(as: b).first?["shared_with_you"] as? String == "editor")
+        try box.ok("session", "update", id, "--progress", "40", as: b)
+        #expect(try box.run("session", "delete", id, as: b).status == 66, "only the owner deletes")
+        let badRole = try box.run("session", "share", id, "--with", b, "--role", "admin", as: a)
+        #expect(badRole.status == 64 && badRole.errorLines == ["error: --role takes editor or viewer, not 'admin'."], "\(badRole)")
+
+        try box.ok("session", "unshare", id, "--with", b, as: a)
+        let after = try box.run("session", "update", id, "--progress", "50", as: b)
+        #expect(after.status == 66, "\(after)")
+        let denied = try box.auditRows(denied: true).compactMap { ($0["payload"] as? [String: Any])?["command"] as? String }
+        #expect(denied.prefix(2) == ["session.update", "session.delete"])
+        #expect(try box.sessions(as: a).first?["progress"] as? Int == 40)
+        #expect(try box.run("verify").status == 0)
+    }
+}
