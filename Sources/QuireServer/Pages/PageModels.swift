@@ -52,6 +52,8 @@ enum PageModel {
         var legacy: Bool
         var version: Int
         var inProgress: Bool
+        /// "Shared with you (editor)" on a collaborator's list.
+        var sharedNote: String?
 
         init(_ s: SessionView, now: Timestamp) {
             id = s.id
@@ -73,6 +75,7 @@ enum PageModel {
             legacy = s.legacy
             version = s.contentVersion ?? s.version  // the version a form compares: reading does not move it
             inProgress = s.status == SessionStatus.inProgress.rawValue
+            sharedNote = s.sharedWithYou.map { "Shared with you (\($0))" }
         }
     }
 

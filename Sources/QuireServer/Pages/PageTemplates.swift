@@ -99,7 +99,7 @@ enum PageTemplates {
             <tbody>
             {{#sessions}}
             <tr data-session="{{id}}">
-              <td><a href="/sessions/{{id}}">{{name}}</a><br><span class="help">{{fileName}}</span>{{#legacy}} <span class="tag">legacy</span>{{/legacy}}</td>
+              <td><a href="/sessions/{{id}}">{{name}}</a><br><span class="help">{{fileName}}</span>{{#legacy}} <span class="tag">legacy</span>{{/legacy}}{{#sharedNote}} <span class="tag">{{sharedNote}}</span>{{/sharedNote}}</td>
               <td>{{statusName}}</td>
               <td>{{step}}</td>
               <td><progress max="100" value="{{progress}}" aria-label="Progress of {{name}}">{{progress}}%</progress> {{progress}}%</td>

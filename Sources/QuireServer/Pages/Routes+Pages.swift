@@ -193,12 +193,14 @@ extension Routes {
     func sessionResponse(_ session: SessionView, _ viewer: Viewer, notices: [PageModel.Notice],
                          status: HTTPResponse.Status = .ok) -> Response {
         let row = PageModel.SessionRow(session, now: service.now)
-        let changeable = row.inProgress && !row.legacy
+        // A collaborator sees only the controls their role allows: an editor records progress and
+        // completes, a viewer only looks; only the owner deletes or reopens.
+        let changeable = row.inProgress && !row.legacy && session.sharedWithYou != CollaboratorRole.viewer.rawValue
         let model = PageModel.SessionPage(
             viewer: .init(viewer), csrf: viewer.csrf, notices: notices, session: row,
             steps: ImportStep.allCases.map { .init(value: $0.rawValue, selected: $0.rawValue == row.step) },
-            changeable: changeable, reopenable: row.status == SessionStatus.expired.rawValue && !row.legacy,
-            deletable: row.status != SessionStatus.deleted.rawValue,
+            changeable: changeable, reopenable: row.status == SessionStatus.expired.rawValue && !row.legacy && session.sharedWithYou == nil,
+            deletable: row.status != SessionStatus.deleted.rawValue && session.sharedWithYou == nil,
             legacyNote: row.legacy ? "This is a legacy session from the old system: every admin sees it, and it cannot be changed, only deleted." : nil)
         return html("session", model, status: status)
     }
