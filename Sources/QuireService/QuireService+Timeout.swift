@@ -117,13 +117,6 @@ extension QuireService {
         }
     }
 
-    /// The time a sweep decides at, read outside a write transaction (a dry run).
-    func recordingTime(_ reader: any StorageReader) throws -> Timestamp {
-        let now = clock()
-        guard let last = try reader.lastRecordedAt(), last.milliseconds > now.milliseconds else { return now }
-        return last
-    }
-
     // MARK: - Offers
 
     /// The sessions offered to the actor and not yet answered, with who offered each.

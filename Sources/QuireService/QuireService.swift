@@ -224,7 +224,8 @@ public struct QuireService: Sendable {
     /// earlier than the last event's, so that `recorded_at` never decreases in position order even
     /// when writers' clocks (or two processes' reads of one clock) disagree. "As of time T" then has
     /// one answer: every event up to the last one recorded at or before T.
-    func recordingTime(_ tx: any StorageWriter) throws -> Timestamp {
+    /// A dry run (`sweep --dry-run`) reads it the same way outside a write transaction.
+    func recordingTime(_ tx: any StorageReader) throws -> Timestamp {
         let now = clock()
         guard let last = try tx.lastRecordedAt(), last.milliseconds > now.milliseconds else { return now }
         return last

@@ -38,7 +38,7 @@ struct SweepCommand: ParsableCommand {
 struct SettingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings", abstract: "Settings stored in the log, so every process agrees (system admins change them).",
-        subcommands: [Show.self, Set.self], defaultSubcommand: Show.self)
+        subcommands: [Show.self, SetValue.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Every setting and its value.")
@@ -51,7 +51,7 @@ struct SettingsCommand: ParsableCommand {
         }
     }
 
-    struct Set: ParsableCommand {
+    struct SetValue: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Store a setting (appends setting.changed).")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The setting: expire_after.") var key: String
