@@ -24,6 +24,9 @@ public enum Command: Equatable, Sendable {
     /// The owner (or a system admin) adds or removes a collaborator.
     case shareSession(ShareSession)
     case unshareSession(UnshareSession)
+    /// One session of a bulk cleanup (`quire cleanup`): a system admin may delete anyone's, an
+    /// admin their own and the legacy ones.
+    case cleanupSession(DeleteSession)
 
     /// The command's name as `submit` lines and `access.denied` events spell it.
     public var name: String {
@@ -46,6 +49,7 @@ public enum Command: Equatable, Sendable {
         case .declineOffer: "session.decline"
         case .shareSession: "session.share"
         case .unshareSession: "session.unshare"
+        case .cleanupSession: "cleanup"
         }
     }
 
@@ -64,6 +68,7 @@ public enum Command: Equatable, Sendable {
         case .declineOffer(let id): id
         case .shareSession(let c): c.sessionID
         case .unshareSession(let c): c.sessionID
+        case .cleanupSession(let c): c.sessionID
         case .registerUser, .changeRole, .deactivateUser, .createSession, .changeSetting, .sweep: nil
         }
     }
@@ -207,7 +212,7 @@ extension Command {
         case .reopenSession(let c): c.expectedVersion
         case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession,
              .changeSetting, .sweep, .transferSession, .offerSession, .acceptOffer, .declineOffer,
-             .shareSession, .unshareSession: nil
+             .shareSession, .unshareSession, .cleanupSession: nil
         }
     }
 }

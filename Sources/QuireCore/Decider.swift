@@ -124,6 +124,7 @@ public enum Decider {
         case .declineOffer(let id): return try decline(id, facts, context)
         case .shareSession(let c): return try share(c, facts)
         case .unshareSession(let c): return try unshare(c, facts)
+        case .cleanupSession(let c): return try cleanup(c, facts)
         }
     }
 
@@ -538,6 +539,17 @@ public enum Decider {
             throw .invalidInput("Session \(session.id) is not shared with \(c.with).")
         }
         return .accepted([.collaboratorRemoved(CollaboratorRemoved(sessionID: session.id, userID: user.id))], warnings: [])
+    }
+
+    // MARK: - Cleanup
+
+    /// One session of a bulk cleanup: what `delete` allows, and for a system admin anyone's session.
+    private static func cleanup(_ c: DeleteSession, _ facts: Facts) throws(QuireError) -> Decision {
+        let actor = try activeUser(facts.actor)
+        guard actor.role == .systemAdmin else { return try delete(c, facts) }
+        let reason = try optionalText(c.reason, field: "reason", limit: maxReasonLength)
+        guard let session = facts.session, session.id == c.sessionID, session.status != .deleted else { throw .sessionNotFound(c.sessionID) }
+        return .accepted([.sessionDeleted(SessionDeleted(sessionID: session.id, reason: reason))], warnings: [])
     }
 
     // MARK: - Offers

@@ -67,6 +67,9 @@ extension Command {
         case .unshareSession(let c):
             fields["session_id"] = .string(c.sessionID.rawValue)
             fields["with"] = .string(c.with.lowercased())
+        case .cleanupSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["reason"] = text(c.reason)
         case .sweep(let c):
             fields["fallback_expire_after"] = text(c.fallbackExpireAfter?.description)
         case .importLegacySession(let row):

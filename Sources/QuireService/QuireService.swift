@@ -363,7 +363,7 @@ public struct QuireService: Sendable {
             if let to = facts.targetUser, let hash = facts.session?.jsonHash {
                 facts.duplicates = try reader.sessions(try reader.duplicateSessions(owner: to.id, jsonHash: hash))
             }
-        case .accessSession, .updateSession, .completeSession, .deleteSession, .reopenSession:
+        case .accessSession, .updateSession, .completeSession, .deleteSession, .reopenSession, .cleanupSession:
             // The authorization projection answers "does it exist, and whose is it" first.
             if let id = command.targetSession, try reader.sessionAccess(id) != nil {
                 facts.session = try reader.session(id)
@@ -424,7 +424,7 @@ public struct QuireService: Sendable {
         case .changeSetting, .sweep:
             break
         case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession, .reopenSession,
-             .transferSession, .offerSession, .acceptOffer, .declineOffer, .shareSession, .unshareSession:
+             .transferSession, .offerSession, .acceptOffer, .declineOffer, .shareSession, .unshareSession, .cleanupSession:
             if let id = command.targetSession ?? events.first?.sessionID, let state = try reader.session(id) {
                 let viewer: UserID? = if case .user(let u) = facts.actor { u.id } else { nil }
                 outcome.session = try sessionView(state, reader, for: viewer)

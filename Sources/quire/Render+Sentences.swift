@@ -30,6 +30,19 @@ extension Render {
         "Transferred session \(s.id) \"\(s.name)\" to \(s.ownerEmail ?? s.ownerID ?? "?")."
     }
 
+    static func cleanup(_ r: CleanupReport) -> String {
+        let n = r.dryRun ? r.sessions.count : r.deleted
+        let s = n == 1 ? "" : "s"
+        let head = r.dryRun
+            ? (n == 0 ? "No session matches \(r.filter); nothing would be deleted." : "Would delete \(n) session\(s) (\(r.filter)):")
+            : (n == 0 ? "Nothing left to delete for \(r.filter) (command id \(r.commandID ?? "-"))."
+                      : "Deleted \(n) session\(s) (\(r.filter)) under command id \(r.commandID ?? "-").")
+        guard r.dryRun, n > 0 else { return head }
+        return head + "\n" + Console.table(["ID", "OWNER", "NAME", "STATUS"], r.sessions.map { i in
+            [i.sessionID, i.ownerEmail ?? "legacy", clip(i.name, 32), i.status]
+        })
+    }
+
     static func reopened(_ s: SessionView) -> String { "Reopened session \(s.id) \"\(s.name)\": it is in progress again." }
 
     static func sweep(_ r: SweepReport) -> String {
