@@ -2458,6 +2458,149 @@ enum OpenAPI {
         }
       }
     },
+    "/v1/cleanup": {
+      "post": {
+        "operationId": "cleanup",
+        "summary": "Delete the sessions a filter matches, each with its own session.deleted under one command id (system admins: everyone's; admins: their own and the legacy ones).",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "legacy": {
+                    "type": "boolean"
+                  },
+                  "expired": {
+                    "type": "boolean"
+                  },
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "in_progress",
+                      "completed",
+                      "expired"
+                    ]
+                  },
+                  "older_than": {
+                    "type": "string",
+                    "description": "A duration: 90d."
+                  },
+                  "owner": {
+                    "type": "string"
+                  },
+                  "idle_hours": {
+                    "type": "number",
+                    "minimum": 0
+                  },
+                  "dry_run": {
+                    "type": "boolean"
+                  },
+                  "yes": {
+                    "type": "boolean",
+                    "description": "Needed above 20 sessions."
+                  },
+                  "command_id": {
+                    "type": "string",
+                    "description": "The same id again repeats (nothing appended) or resumes the cleanup."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was (or, with dry_run, would be) deleted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "dry_run",
+                    "filter",
+                    "sessions",
+                    "deleted"
+                  ],
+                  "properties": {
+                    "command_id": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "dry_run": {
+                      "type": "boolean"
+                    },
+                    "filter": {
+                      "type": "string"
+                    },
+                    "sessions": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "session_id": {
+                            "type": "string"
+                          },
+                          "name": {
+                            "type": "string"
+                          },
+                          "owner_email": {
+                            "type": [
+                              "string",
+                              "null"
+                            ]
+                          },
+                          "status": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    },
+                    "deleted": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid input: bad JSON, a wrong-typed, unknown or out-of-range field or query parameter, named in the message.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No, bad or expired bearer token, or an unknown or deactivated user.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The user's role does not allow it (the attempt is recorded as access.denied).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/v1/monitor": {
       "get": {
         "operationId": "monitor",

@@ -33,6 +33,57 @@ extension Routes {
         }
     }
 
+    /// `POST /v1/cleanup` with `quire cleanup`'s filters as JSON (`legacy`, `expired`, `status`,
+    /// `older_than`, `owner`, `idle_hours`) and `dry_run`, `yes`, `command_id`.
+    func cleanup(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
+        _ = try request.query(allowing: [])
+        var body: [String: JSONValue] = [:]
+        switch try await request.jsonBody(limit: Self.commandBodyLimit, what: "The request body", timeout: configuration.readTimeout) {
+        case nil: break
+        case .object(let o)?: body = o
+        case let other?: throw APIError.badRequest("The request body must be a JSON object, not \(other.typeName).")
+        }
+        let fields: Set<String> = ["legacy", "expired", "status", "older_than", "owner", "idle_hours", "dry_run", "yes", "command_id"]
+        if let unknown = body.keys.sorted().first(where: { !fields.contains($0) }) {
+            throw APIError.badRequest("Unknown field '\(unknown)'; use \(fields.sorted().joined(separator: ", ")).")
+        }
+        func flag(_ key: String) throws -> Bool {
+            switch body[key] {
+            case nil, .null?: return false
+            case .bool(let b)?: return b
+            default: throw APIError.badRequest("Field '\(key)' must be true or false.")
+            }
+        }
+        func text(_ key: String) throws -> String? {
+            switch body[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default: throw APIError.badRequest("Field '\(key)' must be a string.")
+            }
+        }
+        var filter = CleanupFilter(legacy: try flag("legacy"), expired: try flag("expired"), owner: try text("owner"))
+        if let status = try text("status") {
+            guard let s = SessionStatus(rawValue: status), s != .deleted else {
+                throw APIError.badRequest("Field 'status' must be in_progress, completed or expired, not '\(status)'.")
+            }
+            filter.status = s
+        }
+        if let older = try text("older_than") {
+            guard let span = TimeSpan(older) else { throw APIError.badRequest("Field 'older_than' takes a duration (\(TimeSpan.examples)), not '\(older)'.") }
+            filter.olderThan = span
+        }
+        if let idle = body["idle_hours"], idle != .null {
+            guard case .number(let hours) = idle else { throw APIError.badRequest("Field 'idle_hours' must be a number.") }
+            filter.idleHours = hours
+        }
+        let dryRun = try flag("dry_run"), yes = try flag("yes"), commandID = try text("command_id")
+        let service = service, actor = context.actor, chosen = filter
+        let report = try await Blocking.run(on: Blocking.writer) { () throws(QuireError) -> CleanupReport in
+            try service.cleanup(chosen, dryRun: dryRun, confirmed: yes, as: actor, commandID: commandID)
+        }
+        return JSONResponse.make(.ok, report)
+    }
+
     /// `GET /v1/settings`: every setting and its stored value (any signed-in user).
     func settings(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
         _ = try request.query(allowing: [])

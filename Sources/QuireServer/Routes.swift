@@ -26,7 +26,7 @@ struct Routes: Sendable {
         (.post, "/v1/sessions/{id}/complete"), (.post, "/v1/sessions/{id}/reopen"),
         (.post, "/v1/sessions/{id}/transfer"), (.post, "/v1/sessions/{id}/offer"), (.post, "/v1/sessions/{id}/accept"),
         (.post, "/v1/sessions/{id}/decline"), (.get, "/v1/offers"), (.post, "/v1/sessions/{id}/share"),
-        (.post, "/v1/sessions/{id}/unshare"), (.get, "/v1/monitor"),
+        (.post, "/v1/sessions/{id}/unshare"), (.post, "/v1/cleanup"), (.get, "/v1/monitor"),
         (.get, "/v1/monitor/summary"), (.get, "/v1/settings"), (.put, "/v1/settings/{key}"), (.get, "/v1/audit"), (.post, "/v1/commands"),
         (.get, "/v1/events"), (.get, "/v1/events/stream"),
         (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
@@ -70,6 +70,7 @@ struct Routes: Sendable {
         v1.post("sessions/:id/unshare") { request, context in
             try await sessionCommand("session.unshare", request, context, fields: ["with", "command_id"])
         }
+        v1.post("cleanup") { request, context in try await cleanup(request, context) }
         v1.get("offers") { request, context in
             _ = try request.query(allowing: [])
             let service = service, actor = context.actor

@@ -120,3 +120,30 @@ import Testing
         #expect(try box.run("verify").status == 0)
     }
 }
+
+/// Issue 17 §2's cleanup through the built binary.
+@Suite struct CleanupCommandTests {
+    @Test func cleanUpTheLegacyRowsWithADryRunFirst() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let rows = try box.write("legacy.csv", """
+            id,created_by,status,json_hash,file_name,created_at,updated_at,last_accessed_at,metadata
+            old-1,,in_progress,,old.json,2025-01-10T09:00:00Z,2025-01-10T09:00:00Z,2025-01-10T09:00:00Z,
+            old-2,,completed,,older.json,2025-01-09T09:00:00Z,2025-01-09T09:00:00Z,2025-01-09T09:00:00Z,
+            """)
+        try box.ok("legacy", "import", rows, as: Sandbox.ops)
+        let before = try box.eventCount()
+        let dry = try box.ok("cleanup", "--legacy", "--dry-run", as: "a@x.test").stdout
+        #expect(dry.hasPrefix("Would delete 2 sessions (--legacy):"), "\(dry)")
+        #expect(try box.eventCount() == before)
+        let done = try box.ok("cleanup", "--legacy", "--command-id", "tidy", "--json", as: "a@x.test").object
+        #expect(done["deleted"] as? Int == 2)
+        #expect(try box.ok("cleanup", "--legacy", "--command-id", "tidy", as: "a@x.test").stdout
+                == "Nothing left to delete for --legacy (command id tidy).\n")
+        let none = try box.run("cleanup", as: "a@x.test")
+        #expect(none.status == 64 && none.errorLines.count == 1, "\(none)")
+        let others = try box.run("cleanup", "--owner", "b@x.test", as: "a@x.test")
+        #expect(others.status == 77, "\(others)")
+        #expect(try box.run("verify").status == 0)
+    }
+}
