@@ -40,8 +40,11 @@ struct Routes: Sendable {
         registerPages(on: router)
         router.get("healthz") { _, _ in try await healthz() }
         router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+            let service = service
+            let counts = try await Blocking.run { () throws(QuireError) in try service.sessionCounts() }
+            metrics.sessions(counts)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }
 
         registerProofs(on: router)

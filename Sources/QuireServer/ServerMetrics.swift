@@ -2,6 +2,7 @@ import CoreMetrics
 import Metrics
 import Prometheus
 import QuireCore
+import QuireService
 import Synchronization
 
 /// The service's metrics, in a registry of its own (not the process-wide `MetricsSystem`, so that
@@ -13,7 +14,9 @@ import Synchronization
 /// - `quire_open_streams`: event streams open now;
 /// - `quire_sweeps_total{outcome}`: periodic sweeps run, by `ok`, `off` (timeout turned off),
 ///   `no_timeout` (none set) or the error's code; `quire_sweep_expired_total`: sessions they
-///   expired; `quire_sweep_last_run_timestamp_seconds`: when the last one ran.
+///   expired; `quire_sweep_last_run_timestamp_seconds`: when the last one ran;
+/// - `quire_sessions{status}`: sessions in progress and expired now, and `quire_pending_offers`,
+///   read from the projections when `/metrics` is scraped.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
@@ -68,6 +71,12 @@ final class ServerMetrics: Sendable {
         CoreMetrics.Gauge(label: "quire_sweep_last_run_timestamp_seconds", dimensions: [], factory: factory)
             .record(Double(now.milliseconds) / 1000)
         state.withLock { $0.lastSweep = now }
+    }
+
+    func sessions(_ counts: MonitorSummary) {
+        CoreMetrics.Gauge(label: "quire_sessions", dimensions: [("status", "in_progress")], factory: factory).record(counts.active)
+        CoreMetrics.Gauge(label: "quire_sessions", dimensions: [("status", "expired")], factory: factory).record(counts.expired)
+        CoreMetrics.Gauge(label: "quire_pending_offers", dimensions: [], factory: factory).record(counts.pendingOffers)
     }
 
     /// When the periodic sweep last ran (nil before the first, or when it is off).

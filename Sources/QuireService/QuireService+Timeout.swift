@@ -146,7 +146,12 @@ extension QuireService {
 
     public func monitorSummary(as name: ActorName) throws(QuireError) -> MonitorSummary {
         try authorize(.monitor, as: name)
-        return try store.read { reader in
+        return try sessionCounts()
+    }
+
+    /// The monitor's counts, for `/metrics` (which names no session and needs no user).
+    public func sessionCounts() throws(QuireError) -> MonitorSummary {
+        try store.read { reader in
             MonitorSummary(active: try reader.monitorCount(), expired: try reader.monitorExpiredCount(),
                            expireAfter: try Self.settings(reader).values["expire_after"],
                            pendingOffers: try reader.pendingOfferCount(at: clock()))

@@ -97,6 +97,19 @@ struct StaleSessionRouteTests {
         #expect(metrics.lastSweep != nil)
         #expect(try f.service.monitorSummary(as: .named(ServerFixture.ops)).expired == 1)
     }
+
+    @Test func metricsCountSessionsByStatusAndPendingOffers() async throws {
+        let f = try await ServerFixture()
+        let app = try await f.application()
+        let alice = try await f.auth(ServerFixture.alice)
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/v1/sessions", method: .post, headers: alice, body: ServerFixture.paper())
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(text.contains("quire_sessions{status=\"in_progress\"} 1"), "\(text)")
+            #expect(text.contains("quire_sessions{status=\"expired\"} 0"), "\(text)")
+            #expect(text.contains("quire_pending_offers 0"), "\(text)")
+        }
+    }
 }
 
 private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
