@@ -10,6 +10,23 @@ public enum Command: Equatable, Sendable {
     case completeSession(CompleteSession)
     case deleteSession(DeleteSession)
     case importLegacySession(LegacyRow)
+    case reopenSession(ReopenSession)
+    case changeSetting(ChangeSetting)
+    /// Expire every in-progress session idle longer than the timeout (`quire sweep`, the server's
+    /// periodic sweep). Decided from the time in the context, so a replay decides the same.
+    case sweep(Sweep)
+    /// A system admin assigns a session to another active user (`session transfer`).
+    case transferSession(TransferSession)
+    /// The owner offers their session to another user, who accepts or declines it within 7 days.
+    case offerSession(OfferSession)
+    case acceptOffer(AcceptOffer)
+    case declineOffer(SessionID)
+    /// The owner (or a system admin) adds or removes a collaborator.
+    case shareSession(ShareSession)
+    case unshareSession(UnshareSession)
+    /// One session of a bulk cleanup (`quire cleanup`): a system admin may delete anyone's, an
+    /// admin their own and the legacy ones.
+    case cleanupSession(DeleteSession)
 
     /// The command's name as `submit` lines and `access.denied` events spell it.
     public var name: String {
@@ -23,6 +40,16 @@ public enum Command: Equatable, Sendable {
         case .completeSession: "session.complete"
         case .deleteSession: "session.delete"
         case .importLegacySession: "legacy.import"
+        case .reopenSession: "session.reopen"
+        case .changeSetting: "settings.set"
+        case .sweep: "sweep"
+        case .transferSession: "session.transfer"
+        case .offerSession: "session.offer"
+        case .acceptOffer: "session.accept"
+        case .declineOffer: "session.decline"
+        case .shareSession: "session.share"
+        case .unshareSession: "session.unshare"
+        case .cleanupSession: "cleanup"
         }
     }
 
@@ -34,7 +61,15 @@ public enum Command: Equatable, Sendable {
         case .completeSession(let c): c.sessionID
         case .deleteSession(let c): c.sessionID
         case .importLegacySession(let row): row.id
-        case .registerUser, .changeRole, .deactivateUser, .createSession: nil
+        case .reopenSession(let c): c.sessionID
+        case .transferSession(let c): c.sessionID
+        case .offerSession(let c): c.sessionID
+        case .acceptOffer(let c): c.sessionID
+        case .declineOffer(let id): id
+        case .shareSession(let c): c.sessionID
+        case .unshareSession(let c): c.sessionID
+        case .cleanupSession(let c): c.sessionID
+        case .registerUser, .changeRole, .deactivateUser, .createSession, .changeSetting, .sweep: nil
         }
     }
 }
@@ -174,7 +209,91 @@ extension Command {
         case .updateSession(let c): c.expectedVersion
         case .completeSession(let c): c.expectedVersion
         case .deleteSession(let c): c.expectedVersion
-        case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession: nil
+        case .reopenSession(let c): c.expectedVersion
+        case .registerUser, .changeRole, .deactivateUser, .createSession, .accessSession, .importLegacySession,
+             .changeSetting, .sweep, .transferSession, .offerSession, .acceptOffer, .declineOffer,
+             .shareSession, .unshareSession, .cleanupSession: nil
         }
+    }
+}
+
+public struct ReopenSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var expectedVersion: Int?
+    public init(sessionID: SessionID, expectedVersion: Int? = nil) {
+        self.sessionID = sessionID
+        self.expectedVersion = expectedVersion
+    }
+}
+
+public struct ChangeSetting: Equatable, Sendable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+public struct Sweep: Equatable, Sendable {
+    /// The timeout when the log holds no `expire_after` setting (`--expire-after`); the stored
+    /// setting wins, so every process sweeping one log applies the same rule.
+    public var fallbackExpireAfter: TimeSpan?
+    public init(fallbackExpireAfter: TimeSpan? = nil) { self.fallbackExpireAfter = fallbackExpireAfter }
+}
+
+public struct TransferSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The new owner, by email or id.
+    public var to: String
+    public var reason: String?
+    /// Transfer even when the new owner already has a session of the same file.
+    public var allowDuplicate: Bool
+    public init(sessionID: SessionID, to: String, reason: String? = nil, allowDuplicate: Bool = false) {
+        self.sessionID = sessionID
+        self.to = to
+        self.reason = reason
+        self.allowDuplicate = allowDuplicate
+    }
+}
+
+public struct OfferSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The recipient, by email or id.
+    public var to: String
+    public init(sessionID: SessionID, to: String) {
+        self.sessionID = sessionID
+        self.to = to
+    }
+}
+
+public struct AcceptOffer: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// Accept even when the recipient already has a session of the same file.
+    public var allowDuplicate: Bool
+    public init(sessionID: SessionID, allowDuplicate: Bool = false) {
+        self.sessionID = sessionID
+        self.allowDuplicate = allowDuplicate
+    }
+}
+
+public struct ShareSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    /// The collaborator, by email or id.
+    public var with: String
+    public var role: CollaboratorRole
+    public init(sessionID: SessionID, with: String, role: CollaboratorRole = .editor) {
+        self.sessionID = sessionID
+        self.with = with
+        self.role = role
+    }
+}
+
+public struct UnshareSession: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var with: String
+    public init(sessionID: SessionID, with: String) {
+        self.sessionID = sessionID
+        self.with = with
     }
 }

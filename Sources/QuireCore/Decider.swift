@@ -27,6 +27,13 @@ public struct Facts: Equatable, Sendable {
     /// For a command whose expected version is no longer the session's: who made the last change
     /// (an email, or `system`), so the conflict can say so.
     public var lastChangedBy: String?
+    /// For `sweep` and `settings.set`: the settings as the log leaves them.
+    public var settings = Settings()
+    /// For `sweep`: owned in-progress sessions last accessed at or before the timeout's cutoff,
+    /// stalest first. The decider checks each against the context's time itself.
+    public var stale: [SessionState] = []
+    /// For `sweep`: sessions whose pending offer lapsed at or before the sweep's time.
+    public var lapsedOffers: [SessionState] = []
 
     public init(actor: ActorFacts, session: SessionState? = nil, targetUser: UserState? = nil,
                 userWithID: UserState? = nil, duplicates: [SessionState] = [], similar: [SessionState] = [],
@@ -108,6 +115,16 @@ public enum Decider {
         case .completeSession(let c): return try complete(c, facts)
         case .deleteSession(let c): return try delete(c, facts)
         case .importLegacySession(let row): return try importLegacy(row, facts)
+        case .reopenSession(let c): return try reopen(c, facts)
+        case .changeSetting(let c): return try changeSetting(c, facts)
+        case .sweep(let c): return try sweep(c, facts, context)
+        case .transferSession(let c): return try transfer(c, facts)
+        case .offerSession(let c): return try offer(c, facts, context)
+        case .acceptOffer(let c): return try accept(c, facts, context)
+        case .declineOffer(let id): return try decline(id, facts, context)
+        case .shareSession(let c): return try share(c, facts)
+        case .unshareSession(let c): return try unshare(c, facts)
+        case .cleanupSession(let c): return try cleanup(c, facts)
         }
     }
 
@@ -151,6 +168,9 @@ public enum Decider {
         case "monitor": doing = "watch every active session (quire monitor, GET /v1/monitor)"
         case "audit": doing = "read other users' audit trail (quire audit, GET /v1/audit)"
         case "export": doing = "export the whole log (quire export)"
+        case "settings.set": doing = "change settings (quire settings set)"
+        case "sweep": doing = "run the sweep (quire sweep)"
+        case "session.transfer": doing = "transfer a session to another user (quire session transfer)"
         default: doing = "use \(what)"
         }
         return "Only a system admin may \(doing)."
@@ -239,14 +259,16 @@ public enum Decider {
         }
         let code = c.file.paper["code"]?.stringValue
         let warnings = facts.similar
-            .filter { $0.ownerID == actor.id && $0.status == .inProgress }
+            .filter { ($0.ownerID == actor.id || $0.role(of: actor.id) != nil) && $0.status == .inProgress }
             .sorted { $0.createdAt < $1.createdAt }
             .compactMap { s -> Warning? in
+                let whose = s.ownerID == actor.id ? "You already have session \(s.id) (\"\(s.name)\")"
+                    : "Session \(s.id) (\"\(s.name)\"), shared with you, is"
                 if s.fileName == c.file.fileName {
-                    return Warning(code: "similar_session", message: "You already have session \(s.id) (\"\(s.name)\") in progress with the same file name \(s.fileName).", sessionID: s.id)
+                    return Warning(code: "similar_session", message: "\(whose) in progress with the same file name \(s.fileName).", sessionID: s.id)
                 }
                 if let code, s.paperCode == code {
-                    return Warning(code: "similar_session", message: "You already have session \(s.id) (\"\(s.name)\") in progress for the same paper \(code).", sessionID: s.id)
+                    return Warning(code: "similar_session", message: "\(whose) in progress for the same paper \(code).", sessionID: s.id)
                 }
                 return nil
             }
@@ -280,8 +302,9 @@ public enum Decider {
     private static func reach(_ id: SessionID, command: String, legacyAllowed: Bool, _ facts: Facts) throws(QuireError) -> Reach {
         let actor = try activeUser(facts.actor)
         guard let session = facts.session, session.id == id else { throw .sessionNotFound(id) }
-        if let owner = session.ownerID, owner != actor.id {
+        if let owner = session.ownerID, owner != actor.id, !(session.role(of: actor.id)?.allows(command) ?? false) {
             // Same answer as a missing session, so existence does not leak; the attempt is recorded.
+            // A collaborator reaches it only for what their role allows.
             return .refused(.denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id)))
         }
         guard session.status != .deleted else { throw .sessionNotFound(id) }
@@ -304,6 +327,9 @@ public enum Decider {
     }
 
     private static func requireInProgress(_ session: SessionState, doing: String) throws(QuireError) {
+        if session.status == .expired {
+            throw QuireError(.notInProgress, "Session \(session.id) expired after being idle; reopen it first (quire session reopen \(session.id)), then it can be \(doing).")
+        }
         guard session.status == .inProgress else {
             throw QuireError(.notInProgress, "Session \(session.id) is \(session.status == .completed ? "completed" : session.status.rawValue); only an in-progress session can be \(doing).")
         }
@@ -392,6 +418,202 @@ public enum Decider {
             legacy: LegacyRecord(status: row.status, createdAt: row.createdAt, updatedAt: row.updatedAt,
                                  lastAccessedAt: row.lastAccessedAt, metadata: row.metadata))
         return .accepted([.sessionCreated(event)], warnings: [])
+    }
+
+    // MARK: - The stale-session timeout
+
+    private static func reopen(_ c: ReopenSession, _ facts: Facts) throws(QuireError) -> Decision {
+        switch try reach(c.sessionID, command: "session.reopen", legacyAllowed: false, facts) {
+        case .refused(let decision): return decision
+        case .reached(_, let session):
+            try checkVersion(c.expectedVersion, session, facts)
+            guard session.status == .expired else {
+                let status = session.status == .inProgress ? "in progress" : session.status.rawValue
+                throw QuireError(.notInProgress, "Session \(session.id) is \(status); only an expired session can be reopened.")
+            }
+            return .accepted([.sessionReopened(SessionReopened(sessionID: c.sessionID))], warnings: [])
+        }
+    }
+
+    /// The shortest timeout a setting may name: a sweep must never race a user who is working.
+    public static let minimumExpireAfter = TimeSpan(milliseconds: 1000)
+
+    private static func changeSetting(_ c: ChangeSetting, _ facts: Facts) throws(QuireError) -> Decision {
+        if case .system = facts.actor { throw .forbidden(roleMessage("settings.set")) }
+        if let denial = try requireSystemAdmin("settings.set", target: Event.settingsStream, facts).1 { return denial }
+        guard Settings.keys.contains(where: { $0.key == c.key }) else {
+            throw .invalidInput("There is no setting called '\(c.key)'; quire knows \(Settings.keys.map(\.key).joined(separator: ", ")).")
+        }
+        let value = c.value.trimmingWhitespace()
+        if value != "off" {
+            guard let span = TimeSpan(value), span.milliseconds >= minimumExpireAfter.milliseconds else {
+                throw .invalidInput("\(c.key) takes a duration of at least 1s (\(TimeSpan.examples)) or off, not '\(c.value)'.")
+            }
+        }
+        if facts.settings.values[c.key] == value { throw .invalidInput("\(c.key) is already \(value).") }
+        return .accepted([.settingChanged(SettingChanged(key: c.key, value: value))], warnings: [])
+    }
+
+    private static func sweep(_ c: Sweep, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        if let denial = try requireSystemAdmin("sweep", target: "sessions", facts).1 { return denial }
+        guard facts.settings.values["expire_after"] != nil || c.fallbackExpireAfter != nil else {
+            throw .usage("No stale-session timeout is set: a system admin sets one with quire settings set expire_after 14d, or pass --expire-after.")
+        }
+        guard let timeout = facts.settings.expireAfter(fallback: c.fallbackExpireAfter) else {
+            return .accepted([], warnings: [])  // turned off in the log
+        }
+        let now = context.now.milliseconds
+        // Lapsed offers are recorded as declined by quire itself.
+        let lapsed: [Event] = facts.lapsedOffers.compactMap { s in
+            guard let to = s.offeredTo, let until = s.offerExpiresAt, until <= context.now, s.status != .deleted else { return nil }
+            return .sessionDeclined(SessionDeclined(sessionID: s.id, to: to, expired: true))
+        }
+        let expiries: [Event] = facts.stale
+            .filter { $0.status == .inProgress && !$0.isLegacy && now - $0.lastAccessedAt.milliseconds >= timeout.milliseconds }
+            .sorted { ($0.lastAccessedAt, $0.id.rawValue) < ($1.lastAccessedAt, $1.id.rawValue) }
+            .map { s in
+                .sessionExpired(SessionExpired(sessionID: s.id, expireAfter: timeout.description,
+                                               idleSeconds: Int((now - s.lastAccessedAt.milliseconds) / 1000),
+                                               lastAccessedAt: s.lastAccessedAt))
+            }
+        return .accepted(expiries + lapsed, warnings: [])
+    }
+
+    // MARK: - Transfer
+
+    /// A system admin assigns a session (anyone's, or a legacy one) to another active user. The
+    /// duplicate rule follows the session into the new owner's scope.
+    private static func transfer(_ c: TransferSession, _ facts: Facts) throws(QuireError) -> Decision {
+        if case .system = facts.actor { throw .forbidden(roleMessage("session.transfer")) }
+        if let denial = try requireSystemAdmin("session.transfer", target: c.sessionID.stream, facts).1 { return denial }
+        let reason = try optionalText(c.reason, field: "reason", limit: maxReasonLength)
+        guard let session = facts.session, session.id == c.sessionID, session.status != .deleted else {
+            throw .sessionNotFound(c.sessionID)
+        }
+        guard let to = facts.targetUser else { throw .unknownUser("No registered user is called \(c.to).") }
+        guard to.active else { throw .invalidInput("\(to.email) is deactivated and cannot take over a session.") }
+        guard session.ownerID != to.id else { throw .invalidInput("Session \(session.id) already belongs to \(to.email).") }
+        let theirs = facts.duplicates.filter {
+            $0.ownerID == to.id && $0.status != .deleted && $0.id != session.id && $0.jsonHash != nil && $0.jsonHash == session.jsonHash
+        }
+        if let first = theirs.min(by: { $0.createdAt < $1.createdAt }), !c.allowDuplicate {
+            var error = QuireError(.duplicate, "\(to.email) already has this file in session \(first.id) (\"\(first.name)\"); allow a duplicate to transfer it anyway.")
+            error.existingSession = first.id
+            throw error
+        }
+        return .accepted([.sessionTransferred(SessionTransferred(sessionID: session.id, from: session.ownerID, to: to.id, reason: reason))],
+                         warnings: [])
+    }
+
+    // MARK: - Collaboration
+
+    /// The owner, or a system admin, may change who a session is shared with; anyone else's
+    /// attempt (a collaborator's too) is refused like any reach for someone else's session.
+    private static func reachToShare(_ id: SessionID, command: String, _ facts: Facts) throws(QuireError) -> (SessionState, Decision?) {
+        let actor = try activeUser(facts.actor)
+        guard let session = facts.session, session.id == id else { throw .sessionNotFound(id) }
+        if session.ownerID != actor.id, actor.role != .systemAdmin {
+            return (session, .denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id)))
+        }
+        guard session.status != .deleted else { throw .sessionNotFound(id) }
+        if session.isLegacy { throw QuireError(.notInProgress, "Session \(id) is a legacy session: nobody owns it, so it cannot be shared.") }
+        return (session, nil)
+    }
+
+    private static func share(_ c: ShareSession, _ facts: Facts) throws(QuireError) -> Decision {
+        let (session, denial) = try reachToShare(c.sessionID, command: "session.share", facts)
+        if let denial { return denial }
+        guard let user = facts.targetUser else { throw .unknownUser("No registered user is called \(c.with).") }
+        guard user.active else { throw .invalidInput("\(user.email) is deactivated and cannot collaborate.") }
+        guard user.id != session.ownerID else { throw .invalidInput("\(user.email) owns session \(session.id).") }
+        if session.role(of: user.id) == c.role {
+            throw .invalidInput("Session \(session.id) is already shared with \(user.email) as \(c.role.rawValue).")
+        }
+        return .accepted([.collaboratorAdded(CollaboratorAdded(sessionID: session.id, userID: user.id, role: c.role))], warnings: [])
+    }
+
+    private static func unshare(_ c: UnshareSession, _ facts: Facts) throws(QuireError) -> Decision {
+        let (session, denial) = try reachToShare(c.sessionID, command: "session.unshare", facts)
+        if let denial { return denial }
+        guard let user = facts.targetUser, session.role(of: user.id) != nil else {
+            throw .invalidInput("Session \(session.id) is not shared with \(c.with).")
+        }
+        return .accepted([.collaboratorRemoved(CollaboratorRemoved(sessionID: session.id, userID: user.id))], warnings: [])
+    }
+
+    // MARK: - Cleanup
+
+    /// One session of a bulk cleanup: what `delete` allows, and for a system admin anyone's session.
+    private static func cleanup(_ c: DeleteSession, _ facts: Facts) throws(QuireError) -> Decision {
+        let actor = try activeUser(facts.actor)
+        guard actor.role == .systemAdmin else { return try delete(c, facts) }
+        let reason = try optionalText(c.reason, field: "reason", limit: maxReasonLength)
+        guard let session = facts.session, session.id == c.sessionID, session.status != .deleted else { throw .sessionNotFound(c.sessionID) }
+        return .accepted([.sessionDeleted(SessionDeleted(sessionID: session.id, reason: reason))], warnings: [])
+    }
+
+    // MARK: - Offers
+
+    /// How long an offer stands.
+    public static let offerLifetime = TimeSpan(milliseconds: 7 * 86_400_000)
+
+    private static func offer(_ c: OfferSession, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        switch try reach(c.sessionID, command: "session.offer", legacyAllowed: false, facts) {
+        case .refused(let decision): return decision
+        case .reached(let actor, let session):
+            guard let to = facts.targetUser else { throw .unknownUser("No registered user is called \(c.to).") }
+            guard to.active else { throw .invalidInput("\(to.email) is deactivated and cannot take over a session.") }
+            guard to.id != actor.id else { throw .invalidInput("Session \(session.id) is already yours.") }
+            if let pending = session.pendingOffer(at: context.now), let until = session.offerExpiresAt {
+                throw .invalidInput("Session \(session.id) is already offered to \(pending == to.id ? to.email : "someone else") until \(until).")
+            }
+            let until = context.now.adding(milliseconds: offerLifetime.milliseconds)
+            return .accepted([.sessionOffered(SessionOffered(sessionID: session.id, from: actor.id, to: to.id, expiresAt: until))], warnings: [])
+        }
+    }
+
+    /// The recipient of a pending offer reaches the session for `accept` and `decline`; anyone
+    /// else gets the answer a missing session gets, recorded like any reach for someone else's.
+    private static func reachOffer(_ id: SessionID, command: String, _ facts: Facts, _ context: DecisionContext) throws(QuireError)
+        -> (UserState, SessionState, Decision?)
+    {
+        let actor = try activeUser(facts.actor)
+        guard let session = facts.session, session.id == id else { throw .sessionNotFound(id) }
+        if session.offeredTo != actor.id, session.ownerID != actor.id {
+            // Someone else's session, deleted or not: recorded, and answered as missing.
+            return (actor, session, .denied(AccessDenied(command: command, target: id.stream, reason: .notOwner), .sessionNotFound(id)))
+        }
+        guard session.status != .deleted else { throw .sessionNotFound(id) }
+        return (actor, session, nil)
+    }
+
+    private static func accept(_ c: AcceptOffer, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        let (actor, session, denial) = try reachOffer(c.sessionID, command: "session.accept", facts, context)
+        if let denial { return denial }
+        guard session.offeredTo == actor.id, let from = session.ownerID else {
+            throw .invalidInput("Session \(session.id) is yours; only the recipient of an offer can accept it.")
+        }
+        guard session.pendingOffer(at: context.now) != nil else {
+            throw .invalidInput("The offer of session \(session.id) lapsed at \(session.offerExpiresAt.map(\.description) ?? "?"); ask for it again.")
+        }
+        let mine = facts.duplicates.filter {
+            $0.ownerID == actor.id && $0.status != .deleted && $0.id != session.id && $0.jsonHash != nil && $0.jsonHash == session.jsonHash
+        }
+        if let first = mine.min(by: { $0.createdAt < $1.createdAt }), !c.allowDuplicate {
+            var error = QuireError(.duplicate, "This file is already imported in your session \(first.id) (\"\(first.name)\"); allow a duplicate to accept it anyway.")
+            error.existingSession = first.id
+            throw error
+        }
+        return .accepted([.sessionAccepted(SessionAccepted(sessionID: session.id, from: from, to: actor.id))], warnings: [])
+    }
+
+    private static func decline(_ id: SessionID, _ facts: Facts, _ context: DecisionContext) throws(QuireError) -> Decision {
+        let (actor, session, denial) = try reachOffer(id, command: "session.decline", facts, context)
+        if let denial { return denial }
+        guard session.offeredTo == actor.id else {
+            throw .invalidInput("Session \(session.id) is yours; only the recipient of an offer can decline it.")
+        }
+        return .accepted([.sessionDeclined(SessionDeclined(sessionID: id, to: actor.id))], warnings: [])
     }
 
     // MARK: - Helpers

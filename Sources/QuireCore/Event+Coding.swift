@@ -57,6 +57,15 @@ extension Event {
             case "user.role_changed": return .userRoleChanged(try decoder.decode(UserRoleChanged.self, from: payload))
             case "user.deactivated": return .userDeactivated(try decoder.decode(UserDeactivated.self, from: payload))
             case "access.denied": return .accessDenied(try decoder.decode(AccessDenied.self, from: payload))
+            case "session.expired": return .sessionExpired(try decoder.decode(SessionExpired.self, from: payload))
+            case "session.reopened": return .sessionReopened(try decoder.decode(SessionReopened.self, from: payload))
+            case "setting.changed": return .settingChanged(try decoder.decode(SettingChanged.self, from: payload))
+            case "session.transferred": return .sessionTransferred(try decoder.decode(SessionTransferred.self, from: payload))
+            case "session.offered": return .sessionOffered(try decoder.decode(SessionOffered.self, from: payload))
+            case "session.accepted": return .sessionAccepted(try decoder.decode(SessionAccepted.self, from: payload))
+            case "session.declined": return .sessionDeclined(try decoder.decode(SessionDeclined.self, from: payload))
+            case "session.collaborator_added": return .collaboratorAdded(try decoder.decode(CollaboratorAdded.self, from: payload))
+            case "session.collaborator_removed": return .collaboratorRemoved(try decoder.decode(CollaboratorRemoved.self, from: payload))
             default: throw QuireError.invalidInput("Unknown event type \(type).")
             }
         } catch let error as QuireError {
@@ -79,6 +88,15 @@ extension Event {
         case .userRoleChanged(let e): try encoder.encode(e)
         case .userDeactivated(let e): try encoder.encode(e)
         case .accessDenied(let e): try encoder.encode(e)
+        case .sessionExpired(let e): try encoder.encode(e)
+        case .sessionReopened(let e): try encoder.encode(e)
+        case .settingChanged(let e): try encoder.encode(e)
+        case .sessionTransferred(let e): try encoder.encode(e)
+        case .sessionOffered(let e): try encoder.encode(e)
+        case .sessionAccepted(let e): try encoder.encode(e)
+        case .sessionDeclined(let e): try encoder.encode(e)
+        case .collaboratorAdded(let e): try encoder.encode(e)
+        case .collaboratorRemoved(let e): try encoder.encode(e)
         }
     }
 }
@@ -162,6 +180,42 @@ struct PayloadWriter {
             string("command", e.command)
             string("reason", e.reason.rawValue)
             string("target", e.target)
+        case .sessionExpired(let e):
+            string("expire_after", e.expireAfter)
+            int("idle_seconds", e.idleSeconds)
+            string("last_accessed_at", e.lastAccessedAt.description)
+            string("session_id", e.sessionID.rawValue)
+        case .sessionReopened(let e):
+            string("session_id", e.sessionID.rawValue)
+        case .settingChanged(let e):
+            string("key", e.key)
+            string("value", e.value)
+        case .sessionTransferred(let e):
+            string("from", e.from?.rawValue)
+            if let reason = e.reason { string("reason", reason) }
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .sessionOffered(let e):
+            string("expires_at", e.expiresAt.description)
+            string("from", e.from.rawValue)
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .sessionAccepted(let e):
+            string("from", e.from.rawValue)
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .sessionDeclined(let e):
+            key("expired")
+            text += e.expired ? "true" : "false"
+            string("session_id", e.sessionID.rawValue)
+            string("to", e.to.rawValue)
+        case .collaboratorAdded(let e):
+            string("role", e.role.rawValue)
+            string("session_id", e.sessionID.rawValue)
+            string("user_id", e.userID.rawValue)
+        case .collaboratorRemoved(let e):
+            string("session_id", e.sessionID.rawValue)
+            string("user_id", e.userID.rawValue)
         }
         close()
     }

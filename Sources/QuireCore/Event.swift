@@ -12,16 +12,32 @@ public enum Event: Equatable, Sendable {
     case userRoleChanged(UserRoleChanged)
     case userDeactivated(UserDeactivated)
     case accessDenied(AccessDenied)
+    case sessionExpired(SessionExpired)
+    case sessionReopened(SessionReopened)
+    case settingChanged(SettingChanged)
+    case sessionTransferred(SessionTransferred)
+    case sessionOffered(SessionOffered)
+    case sessionAccepted(SessionAccepted)
+    case sessionDeclined(SessionDeclined)
+    case collaboratorAdded(CollaboratorAdded)
+    case collaboratorRemoved(CollaboratorRemoved)
 
     /// Every event type, in the order the catalogue lists them.
     public static let types = [
         "session.created", "session.accessed", "session.updated", "session.completed", "session.deleted",
         "user.registered", "user.role_changed", "user.deactivated", "access.denied",
+        "session.expired", "session.reopened", "setting.changed", "session.transferred",
+        "session.offered", "session.accepted", "session.declined",
+        "session.collaborator_added", "session.collaborator_removed",
     ]
 
     /// The stream that access-denied events go to: one stream for everything a system admin
     /// should review.
     public static let securityStream = "security"
+
+    /// The stream of `setting.changed` events: settings every process reads from the log, so all
+    /// of them agree (`expire_after`).
+    public static let settingsStream = "settings"
 
     public var type: String {
         switch self {
@@ -34,6 +50,15 @@ public enum Event: Equatable, Sendable {
         case .userRoleChanged: "user.role_changed"
         case .userDeactivated: "user.deactivated"
         case .accessDenied: "access.denied"
+        case .sessionExpired: "session.expired"
+        case .sessionReopened: "session.reopened"
+        case .settingChanged: "setting.changed"
+        case .sessionTransferred: "session.transferred"
+        case .sessionOffered: "session.offered"
+        case .sessionAccepted: "session.accepted"
+        case .sessionDeclined: "session.declined"
+        case .collaboratorAdded: "session.collaborator_added"
+        case .collaboratorRemoved: "session.collaborator_removed"
         }
     }
 
@@ -51,6 +76,15 @@ public enum Event: Equatable, Sendable {
         case .userRoleChanged(let e): e.userID.stream
         case .userDeactivated(let e): e.userID.stream
         case .accessDenied: Event.securityStream
+        case .sessionExpired(let e): e.sessionID.stream
+        case .sessionReopened(let e): e.sessionID.stream
+        case .settingChanged: Event.settingsStream
+        case .sessionTransferred(let e): e.sessionID.stream
+        case .sessionOffered(let e): e.sessionID.stream
+        case .sessionAccepted(let e): e.sessionID.stream
+        case .sessionDeclined(let e): e.sessionID.stream
+        case .collaboratorAdded(let e): e.sessionID.stream
+        case .collaboratorRemoved(let e): e.sessionID.stream
         }
     }
 
@@ -62,7 +96,15 @@ public enum Event: Equatable, Sendable {
         case .sessionUpdated(let e): e.sessionID
         case .sessionCompleted(let e): e.sessionID
         case .sessionDeleted(let e): e.sessionID
-        case .userRegistered, .userRoleChanged, .userDeactivated: nil
+        case .sessionExpired(let e): e.sessionID
+        case .sessionReopened(let e): e.sessionID
+        case .sessionTransferred(let e): e.sessionID
+        case .sessionOffered(let e): e.sessionID
+        case .sessionAccepted(let e): e.sessionID
+        case .sessionDeclined(let e): e.sessionID
+        case .collaboratorAdded(let e): e.sessionID
+        case .collaboratorRemoved(let e): e.sessionID
+        case .userRegistered, .userRoleChanged, .userDeactivated, .settingChanged: nil
         case .accessDenied(let e): e.target.hasPrefix("session-") ? SessionID(String(e.target.dropFirst(8))) : nil
         }
     }
@@ -263,4 +305,148 @@ public struct AccessDenied: Equatable, Sendable, Codable {
         self.target = target
         self.reason = reason
     }
+}
+
+/// A session idle longer than the stale-session timeout, found by a sweep (actor `system`). The
+/// payload keeps the rule that applied and how long the session had been idle, so the history
+/// can say why without knowing what the setting was then.
+public struct SessionExpired: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    /// The timeout that applied, as the setting spells it (`14d`).
+    public var expireAfter: String
+    /// Seconds from the session's last access to the sweep.
+    public var idleSeconds: Int
+    public var lastAccessedAt: Timestamp
+
+    public init(sessionID: SessionID, expireAfter: String, idleSeconds: Int, lastAccessedAt: Timestamp) {
+        self.sessionID = sessionID
+        self.expireAfter = expireAfter
+        self.idleSeconds = idleSeconds
+        self.lastAccessedAt = lastAccessedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", expireAfter = "expire_after", idleSeconds = "idle_seconds", lastAccessedAt = "last_accessed_at"
+    }
+}
+
+/// An expired session put back in progress by its owner.
+public struct SessionReopened: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public init(sessionID: SessionID) { self.sessionID = sessionID }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id" }
+}
+
+/// A setting stored in the log (`quire settings set KEY VALUE`, system admins only).
+public struct SettingChanged: Equatable, Sendable, Codable {
+    /// One of `Settings.keys`.
+    public var key: String
+    /// The value as given, e.g. `14d`; `off` turns the setting off.
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A system admin gave the session to another user. From this event on the new owner has every
+/// right the owner had, and the former owner none.
+public struct SessionTransferred: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    /// The former owner; `nil` for a legacy session, which stops being legacy.
+    public var from: UserID?
+    public var to: UserID
+    public var reason: String?
+
+    public init(sessionID: SessionID, from: UserID?, to: UserID, reason: String? = nil) {
+        self.sessionID = sessionID
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", from, to, reason }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sessionID = try c.decode(SessionID.self, forKey: .sessionID)
+        from = try c.decodeIfPresent(UserID.self, forKey: .from)
+        to = try c.decode(UserID.self, forKey: .to)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sessionID, forKey: .sessionID)
+        try c.encode(from, forKey: .from)      // an explicit null: it was a legacy session
+        try c.encode(to, forKey: .to)
+        try c.encodeIfPresent(reason, forKey: .reason)
+    }
+}
+
+/// The owner offered their session to another user, who may accept it until `expires_at` (seven
+/// days). Until they accept nothing changes hands.
+public struct SessionOffered: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var from: UserID
+    public var to: UserID
+    public var expiresAt: Timestamp
+    public init(sessionID: SessionID, from: UserID, to: UserID, expiresAt: Timestamp) {
+        self.sessionID = sessionID
+        self.from = from
+        self.to = to
+        self.expiresAt = expiresAt
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", from, to, expiresAt = "expires_at" }
+}
+
+/// The recipient accepted an offer: the session is theirs from this event on.
+public struct SessionAccepted: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var from: UserID
+    public var to: UserID
+    public init(sessionID: SessionID, from: UserID, to: UserID) {
+        self.sessionID = sessionID
+        self.from = from
+        self.to = to
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", from, to }
+}
+
+/// The recipient declined an offer, or (actor `system`, `expired` true) the sweep found it lapsed.
+public struct SessionDeclined: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var to: UserID
+    public var expired: Bool
+    public init(sessionID: SessionID, to: UserID, expired: Bool = false) {
+        self.sessionID = sessionID
+        self.to = to
+        self.expired = expired
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", to, expired }
+}
+
+/// The owner (or a system admin) shared the session with a user, as an editor or a viewer; sharing
+/// again with another role changes it.
+public struct CollaboratorAdded: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var userID: UserID
+    public var role: CollaboratorRole
+    public init(sessionID: SessionID, userID: UserID, role: CollaboratorRole) {
+        self.sessionID = sessionID
+        self.userID = userID
+        self.role = role
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", userID = "user_id", role }
+}
+
+/// A collaborator was removed: their rights end with this event.
+public struct CollaboratorRemoved: Equatable, Sendable, Codable {
+    public var sessionID: SessionID
+    public var userID: UserID
+    public init(sessionID: SessionID, userID: UserID) {
+        self.sessionID = sessionID
+        self.userID = userID
+    }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", userID = "user_id" }
 }

@@ -32,6 +32,14 @@ struct PayloadReader {
     private static let roleChanged: [StaticString] = ["role", "user_id"]
     private static let deactivated: [StaticString] = ["reason", "user_id"]
     private static let denied: [StaticString] = ["command", "reason", "target"]
+    private static let expired: [StaticString] = ["expire_after", "idle_seconds", "last_accessed_at", "session_id"]
+    private static let setting: [StaticString] = ["key", "value"]
+    private static let transferred: [StaticString] = ["from", "reason", "session_id", "to"]
+    private static let offered: [StaticString] = ["expires_at", "from", "session_id", "to"]
+    private static let accepted: [StaticString] = ["from", "session_id", "to"]
+    private static let declined: [StaticString] = ["expired", "session_id", "to"]
+    private static let added: [StaticString] = ["role", "session_id", "user_id"]
+    private static let removed: [StaticString] = ["session_id", "user_id"]
 
     private mutating func event(_ type: String) -> Event? {
         switch type {
@@ -85,6 +93,82 @@ struct PayloadReader {
             guard members(Self.deleted, { r, key in key == 0 ? r.optionalString(&reason) : r.string(&id) }),
                   let id else { return nil }
             return .sessionDeleted(SessionDeleted(sessionID: SessionID(id), reason: reason))
+        case "session.expired":
+            var id: String?, rule: String?, idle: Int?, last: String?
+            guard members(Self.expired, { r, key in
+                switch key {
+                case 0: r.string(&rule)
+                case 1: r.int(&idle)
+                case 2: r.string(&last)
+                default: r.string(&id)
+                }
+            }), let id, let rule, let idle, let last = last.flatMap(Timestamp.init(rfc3339:)) else { return nil }
+            return .sessionExpired(SessionExpired(sessionID: SessionID(id), expireAfter: rule, idleSeconds: idle, lastAccessedAt: last))
+        case "session.reopened":
+            var id: String?
+            guard members(Self.session, { r, _ in r.string(&id) }), let id else { return nil }
+            return .sessionReopened(SessionReopened(sessionID: SessionID(id)))
+        case "setting.changed":
+            var key: String?, value: String?
+            guard members(Self.setting, { r, k in k == 0 ? r.string(&key) : r.string(&value) }), let key, let value else { return nil }
+            return .settingChanged(SettingChanged(key: key, value: value))
+        case "session.transferred":
+            var id: String?, from: String?, to: String?, reason: String?
+            guard members(Self.transferred, { r, key in
+                switch key {
+                case 0: r.optionalString(&from)
+                case 1: r.optionalString(&reason)
+                case 2: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let to else { return nil }
+            return .sessionTransferred(SessionTransferred(sessionID: SessionID(id), from: from.map { UserID($0) }, to: UserID(to),
+                                                          reason: reason))
+        case "session.offered":
+            var id: String?, from: String?, to: String?, until: String?
+            guard members(Self.offered, { r, key in
+                switch key {
+                case 0: r.string(&until)
+                case 1: r.string(&from)
+                case 2: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let from, let to, let until = until.flatMap(Timestamp.init(rfc3339:)) else { return nil }
+            return .sessionOffered(SessionOffered(sessionID: SessionID(id), from: UserID(from), to: UserID(to), expiresAt: until))
+        case "session.accepted":
+            var id: String?, from: String?, to: String?
+            guard members(Self.accepted, { r, key in
+                switch key {
+                case 0: r.string(&from)
+                case 1: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let from, let to else { return nil }
+            return .sessionAccepted(SessionAccepted(sessionID: SessionID(id), from: UserID(from), to: UserID(to)))
+        case "session.declined":
+            var id: String?, to: String?, expired: Bool?
+            guard members(Self.declined, { r, key in
+                switch key {
+                case 0: r.bool(&expired)
+                case 1: r.string(&id)
+                default: r.string(&to)
+                }
+            }), let id, let to, let expired else { return nil }
+            return .sessionDeclined(SessionDeclined(sessionID: SessionID(id), to: UserID(to), expired: expired))
+        case "session.collaborator_added":
+            var id: String?, user: String?, role: String?
+            guard members(Self.added, { r, key in
+                switch key {
+                case 0: r.string(&role)
+                case 1: r.string(&id)
+                default: r.string(&user)
+                }
+            }), let id, let user, let role = role.flatMap(CollaboratorRole.init(rawValue:)) else { return nil }
+            return .collaboratorAdded(CollaboratorAdded(sessionID: SessionID(id), userID: UserID(user), role: role))
+        case "session.collaborator_removed":
+            var id: String?, user: String?
+            guard members(Self.removed, { r, key in key == 0 ? r.string(&id) : r.string(&user) }), let id, let user else { return nil }
+            return .collaboratorRemoved(CollaboratorRemoved(sessionID: SessionID(id), userID: UserID(user)))
         case "user.registered":
             var id: String?, email: String?, role: String?
             guard members(Self.registered, { r, key in
@@ -163,6 +247,12 @@ struct PayloadReader {
         guard json.i < json.bytes.count, json.bytes[json.i] == UInt8(ascii: character) else { return false }
         json.i += 1
         return true
+    }
+
+    private mutating func bool(_ out: inout Bool?) -> Bool {
+        if json.literal("true", .bool(true)) != nil { out = true; return true }
+        if json.literal("false", .bool(false)) != nil { out = false; return true }
+        return false
     }
 
     /// Consumes a `null`, if that is what comes next.

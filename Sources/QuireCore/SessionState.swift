@@ -23,6 +23,12 @@ public struct SessionState: Equatable, Sendable, Codable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     public var lastAccessedAt: Timestamp
+    /// A pending offer (`session offer`): who may accept the session, and until when. Nothing
+    /// changes hands until they accept.
+    public var offeredTo: UserID?
+    public var offerExpiresAt: Timestamp?
+    /// Who the session is shared with, by user id, and as what.
+    public var collaborators: [String: CollaboratorRole] = [:]
 
     public init(id: SessionID, ownerID: UserID?, name: String, fileName: String, jsonHash: String?, questionCount: Int,
                 paper: [String: JSONValue], blob: String?, status: SessionStatus, step: ImportStep, progress: Int,
@@ -57,6 +63,16 @@ public struct SessionState: Equatable, Sendable, Codable {
         case questionCount = "question_count", paper, blob, status, step, progress
         case questionsImported = "questions_imported", metadata, version, contentVersion = "content_version"
         case createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at"
+        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at", collaborators
+    }
+
+    /// The role `user` has on this session as a collaborator, if any.
+    public func role(of user: UserID) -> CollaboratorRole? { collaborators[user.rawValue] }
+
+    /// The pending offer's recipient, when it has not lapsed by `now`.
+    public func pendingOffer(at now: Timestamp) -> UserID? {
+        guard let to = offeredTo, let until = offerExpiresAt, now < until else { return nil }
+        return to
     }
 
     /// Folds one event of this session's stream into the state. `version` and `at` come from the
@@ -118,7 +134,71 @@ public struct SessionState: Equatable, Sendable, Codable {
             s.status = .deleted
             s.updatedAt = time
             return s
-        case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied:
+        case .sessionExpired:
+            // The session's content is unchanged but its status is, so a client's copy is stale.
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.status = .expired
+            s.updatedAt = time
+            return s
+        case .sessionReopened:
+            // Reopening counts as using it: the idle time starts again.
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.status = .inProgress
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .sessionTransferred(let e):
+            // Handing over counts as using it: the new owner's idle time starts now.
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.ownerID = e.to
+            s.collaborators[e.to.rawValue] = nil  // the owner needs no share of their own session
+            s.offeredTo = nil
+            s.offerExpiresAt = nil
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .sessionAccepted(let e):
+            guard var s = state else { return nil }
+            s.version = version
+            s.contentVersion += 1
+            s.ownerID = e.to
+            s.collaborators[e.to.rawValue] = nil
+            s.offeredTo = nil
+            s.offerExpiresAt = nil
+            s.updatedAt = time
+            s.lastAccessedAt = time
+            return s
+        case .sessionOffered(let e):
+            // An offer is not a change of content: nobody's copy goes stale by it.
+            guard var s = state else { return nil }
+            s.version = version
+            s.offeredTo = e.to
+            s.offerExpiresAt = e.expiresAt
+            return s
+        case .sessionDeclined:
+            guard var s = state else { return nil }
+            s.version = version
+            s.offeredTo = nil
+            s.offerExpiresAt = nil
+            return s
+        case .collaboratorAdded(let e):
+            // Sharing is not a change of content: nobody's copy goes stale by it.
+            guard var s = state else { return nil }
+            s.version = version
+            s.collaborators[e.userID.rawValue] = e.role
+            return s
+        case .collaboratorRemoved(let e):
+            guard var s = state else { return nil }
+            s.version = version
+            s.collaborators[e.userID.rawValue] = nil
+            return s
+        case .userRegistered, .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return state
         }
     }
@@ -161,7 +241,9 @@ public struct UserState: Equatable, Sendable, Codable {
             u.active = false
             u.version = version
             return u
-        case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied:
+        case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .accessDenied,
+             .sessionExpired, .sessionReopened, .settingChanged, .sessionTransferred, .sessionOffered, .sessionAccepted,
+             .sessionDeclined, .collaboratorAdded, .collaboratorRemoved:
             return state
         }
     }

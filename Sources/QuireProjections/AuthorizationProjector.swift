@@ -38,7 +38,16 @@ public struct AuthorizationProjector: Projector {
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.completed.rawValue))])]
         case .sessionDeleted(let e):
             return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.deleted.rawValue))])]
-        case .sessionAccessed, .sessionUpdated, .accessDenied:
+        case .sessionExpired(let e):
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.expired.rawValue))])]
+        case .sessionReopened(let e):
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("status", .text(SessionStatus.inProgress.rawValue))])]
+        case .sessionTransferred(let e):
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
+        case .sessionAccepted(let e):
+            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("owner_id", .text(e.to.rawValue))])]
+        case .sessionAccessed, .sessionUpdated, .accessDenied, .settingChanged, .sessionOffered, .sessionDeclined,
+             .collaboratorAdded, .collaboratorRemoved:
             return []
         }
     }

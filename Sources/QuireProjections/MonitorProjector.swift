@@ -2,25 +2,33 @@ import QuireCore
 import QuireStorage
 
 /// The system admins' view: every active (in-progress) session of everyone, with its owner's
-/// email, progress, question counts and last access, stalest first.
+/// email, progress, question counts and last access, stalest first; and apart from them the
+/// sessions the sweep expired, which no longer count as active but are counted.
 public struct MonitorProjector: Projector {
     public init() {}
     public let name = "monitor"
-    public let codeVersion = 1
-    public var tables: [TableSchema] { [Self.sessions, Self.users] }
+    /// 2: `monitor_expired`, the sessions the stale-session timeout took out of the active list.
+    public let codeVersion = 2
+    public var tables: [TableSchema] { [Self.sessions, Self.users, Self.expired] }
 
     public static let users = TableSchema("monitor_users", columns: [.init("user_id", .text), .init("email", .text)],
                                           primaryKey: ["user_id"])
 
-    public static let sessions = TableSchema("monitor_sessions", columns: [
+    public static let sessions = TableSchema("monitor_sessions", columns: columns, primaryKey: ["session_id"], indexes: [
+        // stalest first, and --stale-hours as a range scan.
+        .init("monitor_by_access", on: ["last_accessed_at", "session_id"]),
+    ])
+
+    /// Expired sessions, with the columns of `monitor_sessions`; `updated_at` is when it expired.
+    /// A session moves here on `session.expired` and back on `session.reopened`.
+    public static let expired = TableSchema("monitor_expired", columns: columns, primaryKey: ["session_id"])
+
+    static let columns: [TableSchema.Column] = [
         .init("session_id", .text), .init("owner_id", .text, nullable: true), .init("owner_email", .text, nullable: true),
         .init("name", .text), .init("file_name", .text), .init("step", .text), .init("progress", .integer),
         .init("question_count", .integer), .init("questions_imported", .integer), .init("json_hash", .text, nullable: true),
         .init("created_at", .text), .init("updated_at", .text), .init("last_accessed_at", .text), .init("version", .integer),
-    ], primaryKey: ["session_id"], indexes: [
-        // stalest first, and --stale-hours as a range scan.
-        .init("monitor_by_access", on: ["last_accessed_at", "session_id"]),
-    ])
+    ]
 
     public func changes(for event: Event, _ record: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
         let at = StoredValue.text(record.recordedAt), version = StoredValue(record.version)
@@ -31,7 +39,10 @@ public struct MonitorProjector: Projector {
             guard let state = SessionState.evolve(nil, event, version: record.version, at: record.timestamp) else { return [] }
             return try changes(forFolded: state, createdBy: record, rows)
         case .sessionAccessed(let e):
-            return [.update(Self.sessions, key: [.text(e.sessionID.rawValue)], set: [("last_accessed_at", at), ("version", version)])]
+            // An expired session can still be shown: its row follows, so a rebuild finds the same.
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            return [.update(Self.sessions, key: key, set: [("last_accessed_at", at), ("version", version)]),
+                    .update(Self.expired, key: key, set: [("last_accessed_at", at), ("version", version)])]
         case .sessionUpdated(let e):
             var set: [(column: String, value: StoredValue)] = []
             if let step = e.step { set.append(("step", .text(step.rawValue))) }
@@ -42,17 +53,59 @@ public struct MonitorProjector: Projector {
         case .sessionCompleted(let e):
             return [.delete(Self.sessions, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
         case .sessionDeleted(let e):
-            return [.delete(Self.sessions, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
-        case .userRoleChanged, .userDeactivated, .accessDenied:
+            return [.delete(Self.sessions, whereColumn: "session_id", equals: .text(e.sessionID.rawValue)),
+                    .delete(Self.expired, whereColumn: "session_id", equals: .text(e.sessionID.rawValue))]
+        case .sessionExpired(let e):
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            guard var row = try rows.row(Self.sessions, key: key) else { return [] }
+            row[Self.sessions.position(of: "updated_at")] = at
+            row[Self.sessions.position(of: "version")] = version
+            return [.delete(Self.sessions, whereColumn: "session_id", equals: key[0]), .insert(Self.expired, row)]
+        case .sessionReopened(let e):
+            let key: [StoredValue] = [.text(e.sessionID.rawValue)]
+            guard var row = try rows.row(Self.expired, key: key) else { return [] }
+            for column in ["updated_at", "last_accessed_at"] { row[Self.sessions.position(of: column)] = at }
+            row[Self.sessions.position(of: "version")] = version
+            return [.delete(Self.expired, whereColumn: "session_id", equals: key[0]), .insert(Self.sessions, row)]
+        case .sessionTransferred(let e):
+            return try handOver(e.sessionID, to: e.to, at: at, version: version, rows)
+        case .sessionAccepted(let e):
+            return try handOver(e.sessionID, to: e.to, at: at, version: version, rows)
+        case .sessionOffered(let e):
+            return versionOnly(e.sessionID, version)
+        case .sessionDeclined(let e):
+            return versionOnly(e.sessionID, version)
+        case .collaboratorAdded(let e):
+            return versionOnly(e.sessionID, version)
+        case .collaboratorRemoved(let e):
+            return versionOnly(e.sessionID, version)
+        case .userRoleChanged, .userDeactivated, .accessDenied, .settingChanged:
             return []
         }
     }
 
-    /// The row of an in-progress session, with its owner's email as registered; nothing for any other.
+    /// A session changed hands: the new owner and their email, and the time it counts as used.
+    func handOver(_ session: SessionID, to owner: UserID, at: StoredValue, version: StoredValue, _ rows: any RowReader) throws -> [RowChange] {
+        let key: [StoredValue] = [.text(session.rawValue)]
+        let email = try rows.row(Self.users, key: [.text(owner.rawValue)])?[1] ?? .null
+        let set: [(column: String, value: StoredValue)] = [
+            ("owner_id", .text(owner.rawValue)), ("owner_email", email), ("updated_at", at), ("last_accessed_at", at), ("version", version),
+        ]
+        return [.update(Self.sessions, key: key, set: set), .update(Self.expired, key: key, set: set)]
+    }
+
+    /// An event that moves only the stream's version (the monitor keeps it).
+    func versionOnly(_ session: SessionID, _ version: StoredValue) -> [RowChange] {
+        let key: [StoredValue] = [.text(session.rawValue)]
+        return [.update(Self.sessions, key: key, set: [("version", version)]), .update(Self.expired, key: key, set: [("version", version)])]
+    }
+
+    /// The row of an in-progress or expired session, with its owner's email as registered; nothing
+    /// for any other.
     public func changes(forFolded s: SessionState, createdBy creation: RecordedEvent, _ rows: any RowReader) throws -> [RowChange] {
-        guard s.status == .inProgress else { return [] }
+        guard s.status == .inProgress || s.status == .expired else { return [] }
         let email = try s.ownerID.flatMap { try rows.row(Self.users, key: [.text($0.rawValue)])?[1] } ?? .null
-        return [.insert(Self.sessions, [
+        return [.insert(s.status == .expired ? Self.expired : Self.sessions, [
             .text(s.id.rawValue), StoredValue(s.ownerID?.rawValue), email, .text(s.name), .text(s.fileName),
             .text(s.step.rawValue), StoredValue(s.progress), StoredValue(s.questionCount), StoredValue(s.questionsImported),
             StoredValue(s.jsonHash), .text(s.createdAt.description), .text(s.updatedAt.description),

@@ -100,11 +100,14 @@ struct SQLiteConnection: StorageWriter {
 
     func sessions(visibleTo user: UserID) throws -> [SessionState] {
         try sessions("""
-            \(Self.viewColumns) WHERE owner_id = ? AND status IN ('in_progress', 'completed')
+            \(Self.viewColumns) WHERE owner_id = ? AND status IN ('in_progress', 'completed', 'expired')
             UNION ALL
-            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
+            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed', 'expired')
+            UNION ALL
+            \(Self.viewColumns) WHERE session_id IN (SELECT session_id FROM session_collaborators WHERE user_id = ?)
+                AND status IN ('in_progress', 'completed', 'expired')
             ORDER BY last_accessed_at DESC, session_id
-            """, [user.rawValue])
+            """, [user.rawValue, user.rawValue])
     }
 
     func mostRecentInProgress(of user: UserID) throws -> SessionState? {
@@ -114,13 +117,36 @@ struct SQLiteConnection: StorageWriter {
             """, [user.rawValue]).first
     }
 
+    func offers(to user: UserID, at now: Timestamp) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE offered_to = ? AND offer_expires_at > ? AND status != 'deleted'
+            ORDER BY offer_expires_at, session_id
+            """, [user.rawValue, now.description])
+    }
+
+    func lapsedOffers(at time: Timestamp, limit: Int) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE offered_to IS NOT NULL AND offer_expires_at <= ? AND status != 'deleted'
+            ORDER BY offer_expires_at, session_id LIMIT ?
+            """, [time.description, limit])
+    }
+
+    func pendingOfferCount(at now: Timestamp) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM session_views WHERE offered_to IS NOT NULL AND offer_expires_at > ? AND status != 'deleted'
+            """), arguments: [now.description]) ?? 0
+    }
+
     func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState] {
         try sessions("""
             \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND file_name = ?
             UNION
             \(Self.viewColumns) WHERE owner_id = ? AND status = 'in_progress' AND paper_code = ?
+            UNION
+            \(Self.viewColumns) WHERE session_id IN (SELECT session_id FROM session_collaborators WHERE user_id = ?)
+                AND status = 'in_progress' AND (file_name = ? OR paper_code = ?)
             ORDER BY created_at
-            """, [owner.rawValue, fileName, owner.rawValue, paperCode])
+            """, [owner.rawValue, fileName, owner.rawValue, paperCode, owner.rawValue, fileName, paperCode])
     }
 
     // MARK: - Duplicates
@@ -148,6 +174,10 @@ struct SQLiteConnection: StorageWriter {
 
     func monitorCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM monitor_sessions") ?? 0
+    }
+
+    func monitorExpiredCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM monitor_expired") ?? 0
     }
 
     func checkpoints() throws -> [Checkpoint] { try SQLiteStore.checkpoints(db) }

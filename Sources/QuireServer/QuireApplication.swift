@@ -17,9 +17,13 @@ import ServiceLifecycle
 public func buildApplication(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
     -> some ApplicationProtocol
 {
-    let router = try await buildRouter(service: service, configuration: configuration)
+    let metrics = ServerMetrics()
+    let router = try await buildRouter(service: service, configuration: configuration, metrics: metrics)
     var logger = Logger(label: "quire.server")
     logger.logLevel = configuration.logLevel
+    let sweepers: [any Service] = configuration.sweepInterval.map { interval in
+        [Sweeper(service: service, fallback: configuration.expireAfter, interval: interval, metrics: metrics, logger: logger)]
+    } ?? []
     // A connection that sends no request part for this long is closed: a head trickled in a byte
     // a second never completes, and a body that stops arriving never ends (a trickling body is
     // cut off by its own deadline in `collectBody`). Open event streams are answers, not reads.
@@ -29,12 +33,19 @@ public func buildApplication(service: QuireService, configuration: QuireServerCo
         router: router,
         server: .http1(configuration: .init(idleTimeout: idle)),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "quire"),
+        services: sweepers,
         logger: logger)
 }
 
 /// The router `buildApplication` serves: every route and middleware. Its `routes` are what
 /// `openapi.json` is checked against.
 public func buildRouter(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
+    -> Router<QuireRequestContext>
+{
+    try await buildRouter(service: service, configuration: configuration, metrics: ServerMetrics())
+}
+
+func buildRouter(service: QuireService, configuration: QuireServerConfiguration, metrics: ServerMetrics) async throws(QuireError)
     -> Router<QuireRequestContext>
 {
     try configuration.validate()
@@ -45,7 +56,6 @@ public func buildRouter(service: QuireService, configuration: QuireServerConfigu
     } catch {
         throw .internal("A page template does not parse: \(error).")
     }
-    let metrics = ServerMetrics()
     let feed = EventFeed()
     feed.listen(to: service)
     let writer = CommandWriter(service: service, groupCommit: configuration.groupCommit, maxBatch: configuration.maxBatch,

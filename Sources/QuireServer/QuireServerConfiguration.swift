@@ -34,12 +34,19 @@ public struct QuireServerConfiguration: Sendable {
     public var readTimeout: Duration
     /// The key `GET /v1/checkpoint` signs with; none means the server serves proofs but no checkpoint.
     public var signingKey: SigningKey?
+    /// The stale-session timeout while the log holds no `expire_after` setting (`--expire-after`).
+    public var expireAfter: TimeSpan?
+    /// How often the server sweeps for stale sessions; nil: never (tests that drive it themselves).
+    public var sweepInterval: Duration?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, jwtSecret: String, groupCommit: Bool = true, maxBatch: Int = 256,
                 streamPollInterval: Duration = .seconds(1), streamHeartbeat: Duration = .seconds(15), logLevel: Logger.Level = .info,
                 corsOrigins: [String] = [], demoSignIns: [DemoSignIn] = [], maxStreamsPerUser: Int = 8,
-                readTimeout: Duration = .seconds(30), signingKey: SigningKey? = nil) {
+                readTimeout: Duration = .seconds(30), signingKey: SigningKey? = nil,
+                expireAfter: TimeSpan? = nil, sweepInterval: Duration? = nil) {
         self.signingKey = signingKey
+        self.expireAfter = expireAfter
+        self.sweepInterval = sweepInterval
         self.host = host
         self.port = port
         self.jwtSecret = jwtSecret

@@ -23,7 +23,11 @@ struct Routes: Sendable {
     static let api: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/sessions"), (.get, "/v1/sessions"), (.get, "/v1/sessions/resume"),
         (.get, "/v1/sessions/{id}"), (.patch, "/v1/sessions/{id}"), (.delete, "/v1/sessions/{id}"),
-        (.post, "/v1/sessions/{id}/complete"), (.get, "/v1/monitor"), (.get, "/v1/audit"), (.post, "/v1/commands"),
+        (.post, "/v1/sessions/{id}/complete"), (.post, "/v1/sessions/{id}/reopen"),
+        (.post, "/v1/sessions/{id}/transfer"), (.post, "/v1/sessions/{id}/offer"), (.post, "/v1/sessions/{id}/accept"),
+        (.post, "/v1/sessions/{id}/decline"), (.get, "/v1/offers"), (.post, "/v1/sessions/{id}/share"),
+        (.post, "/v1/sessions/{id}/unshare"), (.post, "/v1/cleanup"), (.get, "/v1/monitor"),
+        (.get, "/v1/monitor/summary"), (.get, "/v1/settings"), (.put, "/v1/settings/{key}"), (.get, "/v1/audit"), (.post, "/v1/commands"),
         (.get, "/v1/events"), (.get, "/v1/events/stream"),
         (.get, "/v1/checkpoint"), (.get, "/v1/proofs/inclusion"), (.get, "/v1/proofs/consistency"),
     ]
@@ -36,8 +40,11 @@ struct Routes: Sendable {
         registerPages(on: router)
         router.get("healthz") { _, _ in try await healthz() }
         router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+            let service = service
+            let counts = try await Blocking.run { () throws(QuireError) in try service.sessionCounts() }
+            metrics.sessions(counts)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }
 
         registerProofs(on: router)
@@ -49,7 +56,33 @@ struct Routes: Sendable {
         v1.patch("sessions/:id") { request, context in try await update(request, context) }
         v1.delete("sessions/:id") { request, context in try await delete(request, context) }
         v1.post("sessions/:id/complete") { request, context in try await complete(request, context) }
+        v1.post("sessions/:id/reopen") { request, context in try await reopen(request, context) }
+        v1.post("sessions/:id/transfer") { request, context in try await transfer(request, context) }
+        v1.post("sessions/:id/offer") { request, context in
+            try await sessionCommand("session.offer", request, context, fields: ["to", "command_id"])
+        }
+        v1.post("sessions/:id/accept") { request, context in
+            try await sessionCommand("session.accept", request, context, fields: ["allow_duplicate", "command_id"])
+        }
+        v1.post("sessions/:id/decline") { request, context in
+            try await sessionCommand("session.decline", request, context, fields: ["command_id"])
+        }
+        v1.post("sessions/:id/share") { request, context in
+            try await sessionCommand("session.share", request, context, fields: ["with", "role", "command_id"])
+        }
+        v1.post("sessions/:id/unshare") { request, context in
+            try await sessionCommand("session.unshare", request, context, fields: ["with", "command_id"])
+        }
+        v1.post("cleanup") { request, context in try await cleanup(request, context) }
+        v1.get("offers") { request, context in
+            _ = try request.query(allowing: [])
+            let service = service, actor = context.actor
+            return JSONResponse.make(.ok, try await Blocking.run { () throws(QuireError) in try service.offers(as: actor) })
+        }
         v1.get("monitor") { request, context in try await monitor(request, context) }
+        v1.get("monitor/summary") { request, context in try await monitorSummary(request, context) }
+        v1.get("settings") { request, context in try await settings(request, context) }
+        v1.put("settings/:key") { request, context in try await setSetting(request, context) }
         v1.get("audit") { request, context in try await audit(request, context) }
         v1.post("commands") { request, context in try await commands(request, context) }
         v1.get("events") { request, context in try await events(request, context) }
@@ -116,6 +149,16 @@ struct Routes: Sendable {
     /// `POST /v1/sessions/{id}/complete`, optionally with `{questions_imported}`.
     func complete(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
         try await sessionCommand("session.complete", request, context, fields: ["questions_imported", "expected_version", "command_id"])
+    }
+
+    /// `POST /v1/sessions/{id}/reopen`: the owner puts an expired session back in progress.
+    func reopen(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
+        try await sessionCommand("session.reopen", request, context, fields: ["expected_version", "command_id"])
+    }
+
+    /// `POST /v1/sessions/{id}/transfer` with `{"to": USER, "reason": …, "allow_duplicate": …}` (system admins).
+    func transfer(_ request: Request, _ context: QuireRequestContext) async throws -> Response {
+        try await sessionCommand("session.transfer", request, context, fields: ["to", "reason", "allow_duplicate", "command_id"])
     }
 
     /// `DELETE /v1/sessions/{id}?reason=…`, or the reason in a JSON body.

@@ -1,6 +1,8 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import QuireCore
+import QuireService
 import Synchronization
 
 /// The service's metrics, in a registry of its own (not the process-wide `MetricsSystem`, so that
@@ -9,7 +11,12 @@ import Synchronization
 /// - `quire_commands_total{type, outcome}`: commands handled, by type and `ok` or error code;
 /// - `quire_append_duration_seconds`: how long one transaction (one group commit) took;
 /// - `quire_batch_size`: commands per transaction; `quire_batch_size_max`: the largest so far;
-/// - `quire_open_streams`: event streams open now.
+/// - `quire_open_streams`: event streams open now;
+/// - `quire_sweeps_total{outcome}`: periodic sweeps run, by `ok`, `off` (timeout turned off),
+///   `no_timeout` (none set) or the error's code; `quire_sweep_expired_total`: sessions they
+///   expired; `quire_sweep_last_run_timestamp_seconds`: when the last one ran;
+/// - `quire_sessions{status}`: sessions in progress and expired now, and `quire_pending_offers`,
+///   read from the projections when `/metrics` is scraped.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
@@ -22,6 +29,7 @@ final class ServerMetrics: Sendable {
     private struct State {
         var largestBatch = 0
         var openStreams = 0
+        var lastSweep: Timestamp?
     }
 
     init() {
@@ -55,6 +63,24 @@ final class ServerMetrics: Sendable {
 
     func streamOpened() { openStreams.record(state.withLock { s in s.openStreams += 1; return s.openStreams }) }
     func streamClosed() { openStreams.record(state.withLock { s in s.openStreams -= 1; return s.openStreams }) }
+
+    func sweep(outcome: String, expired: Int) {
+        Counter(label: "quire_sweeps_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        Counter(label: "quire_sweep_expired_total", dimensions: [], factory: factory).increment(by: expired)
+        let now = Timestamp.now()
+        CoreMetrics.Gauge(label: "quire_sweep_last_run_timestamp_seconds", dimensions: [], factory: factory)
+            .record(Double(now.milliseconds) / 1000)
+        state.withLock { $0.lastSweep = now }
+    }
+
+    func sessions(_ counts: MonitorSummary) {
+        CoreMetrics.Gauge(label: "quire_sessions", dimensions: [("status", "in_progress")], factory: factory).record(counts.active)
+        CoreMetrics.Gauge(label: "quire_sessions", dimensions: [("status", "expired")], factory: factory).record(counts.expired)
+        CoreMetrics.Gauge(label: "quire_pending_offers", dimensions: [], factory: factory).record(counts.pendingOffers)
+    }
+
+    /// When the periodic sweep last ran (nil before the first, or when it is off).
+    var lastSweep: Timestamp? { state.withLock { $0.lastSweep } }
 
     /// Prometheus text exposition format.
     func render() -> String { registry.emitToString() }

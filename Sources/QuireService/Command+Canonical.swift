@@ -41,6 +41,37 @@ extension Command {
             fields["session_id"] = .string(c.sessionID.rawValue)
             fields["reason"] = text(c.reason)
             fields["expected_version"] = int(c.expectedVersion)
+        case .reopenSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["expected_version"] = int(c.expectedVersion)
+        case .changeSetting(let c):
+            fields["key"] = .string(c.key)
+            fields["value"] = .string(c.value)
+        case .transferSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["to"] = .string(c.to.lowercased())
+            fields["reason"] = text(c.reason)
+            fields["allow_duplicate"] = .bool(c.allowDuplicate)
+        case .offerSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["to"] = .string(c.to.lowercased())
+        case .acceptOffer(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["allow_duplicate"] = .bool(c.allowDuplicate)
+        case .declineOffer(let id):
+            fields["session_id"] = .string(id.rawValue)
+        case .shareSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["with"] = .string(c.with.lowercased())
+            fields["role"] = .string(c.role.rawValue)
+        case .unshareSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["with"] = .string(c.with.lowercased())
+        case .cleanupSession(let c):
+            fields["session_id"] = .string(c.sessionID.rawValue)
+            fields["reason"] = text(c.reason)
+        case .sweep(let c):
+            fields["fallback_expire_after"] = text(c.fallbackExpireAfter?.description)
         case .importLegacySession(let row):
             fields["session_id"] = .string(row.id.rawValue)
             fields["created_by"] = text(row.createdBy?.rawValue)

@@ -16,7 +16,9 @@ public struct JSONCommand: Sendable, Equatable {
     /// is a compile error until it is read.
     enum Kind: String, CaseIterable {
         case create = "session.create", access = "session.access", update = "session.update"
-        case complete = "session.complete", delete = "session.delete"
+        case complete = "session.complete", delete = "session.delete", reopen = "session.reopen"
+        case transfer = "session.transfer", offer = "session.offer", accept = "session.accept", decline = "session.decline"
+        case share = "session.share", unshare = "session.unshare"
 
         /// The fields a command of this kind may carry besides `type` and `command_id`.
         var fields: Set<String> {
@@ -26,6 +28,13 @@ public struct JSONCommand: Sendable, Equatable {
             case .update: ["session_id", "step", "progress", "questions_imported", "metadata", "expected_version"]
             case .complete: ["session_id", "questions_imported", "expected_version"]
             case .delete: ["session_id", "reason", "expected_version"]
+            case .reopen: ["session_id", "expected_version"]
+            case .transfer: ["session_id", "to", "reason", "allow_duplicate"]
+            case .offer: ["session_id", "to"]
+            case .accept: ["session_id", "allow_duplicate"]
+            case .decline: ["session_id"]
+            case .share: ["session_id", "with", "role"]
+            case .unshare: ["session_id", "with"]
             }
         }
     }
@@ -88,6 +97,26 @@ public struct JSONCommand: Sendable, Equatable {
         case .delete:
             request = .command(.deleteSession(DeleteSession(
                 sessionID: try sessionID(), reason: try f.string("reason"), expectedVersion: try f.int("expected_version"))))
+        case .reopen:
+            request = .command(.reopenSession(ReopenSession(sessionID: try sessionID(), expectedVersion: try f.int("expected_version"))))
+        case .transfer:
+            request = .command(.transferSession(TransferSession(
+                sessionID: try sessionID(), to: try f.string("to", required: true)!, reason: try f.string("reason"),
+                allowDuplicate: try f.bool("allow_duplicate") ?? false)))
+        case .offer:
+            request = .command(.offerSession(OfferSession(sessionID: try sessionID(), to: try f.string("to", required: true)!)))
+        case .accept:
+            request = .command(.acceptOffer(AcceptOffer(sessionID: try sessionID(), allowDuplicate: try f.bool("allow_duplicate") ?? false)))
+        case .decline:
+            request = .command(.declineOffer(try sessionID()))
+        case .share:
+            let roleName = try f.string("role") ?? "editor"
+            guard let role = CollaboratorRole(rawValue: roleName) else {
+                throw .invalidInput("Unknown role '\(roleName)'; use editor or viewer.")
+            }
+            request = .command(.shareSession(ShareSession(sessionID: try sessionID(), with: try f.string("with", required: true)!, role: role)))
+        case .unshare:
+            request = .command(.unshareSession(UnshareSession(sessionID: try sessionID(), with: try f.string("with", required: true)!)))
         }
     }
 

@@ -15,6 +15,8 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
     public var changes: [Change]
     /// The session as it stood after this event.
     public var state: SessionView?
+    /// For a denied attempt: what was tried and why it was refused (`session.update`, `not_owner`).
+    public var refusal: AccessDenied?
 
     public struct Change: Sendable, Equatable, Codable {
         public var field: String
@@ -29,7 +31,7 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case position, recordedAt = "recorded_at", actorID = "actor_id", actorEmail = "actor_email", type, version
-        case commandID = "command_id", changes, state
+        case commandID = "command_id", changes, state, refusal
     }
 }
 
@@ -66,8 +68,24 @@ extension QuireService {
             let denied = try reader.audit(AuditFilter(session: id, deniedOnly: true, limit: 100_000))
             return (own + denied).sorted { $0.position < $1.position }
         }
-        let emails = try emails(for: records)
-        let ownerEmail = try access.owner.flatMap { owner throws(QuireError) in try user(named: owner.rawValue)?.email }
+        var emails = try emails(for: records)
+        // The chain of custody names every owner the session had, by email.
+        var owners: [UserID] = access.owner.map { [$0] } ?? []
+        for r in records where ["session.created", "session.transferred", "session.accepted", "session.offered",
+                                "session.collaborator_added"].contains(r.type) {
+            switch try r.decoded() {
+            case .sessionCreated(let e): owners += e.ownerID.map { [$0] } ?? []
+            case .sessionTransferred(let e): owners += [e.to] + (e.from.map { [$0] } ?? [])
+            case .sessionAccepted(let e): owners += [e.to, e.from]
+            case .sessionOffered(let e): owners += [e.to]
+            case .collaboratorAdded(let e): owners += [e.userID]
+            default: break
+            }
+        }
+        let ownerEmails: [String: String] = try store.read { reader in
+            Dictionary(try reader.users(owners).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
+        }
+        emails.merge(ownerEmails) { a, _ in a }
         var state: SessionState?
         var entries: [HistoryEntry] = []
         for record in records {
@@ -80,20 +98,28 @@ extension QuireService {
             entries.append(HistoryEntry(
                 position: record.position, recordedAt: record.recordedAt, actorID: record.actor, actorEmail: emails[record.actor],
                 type: record.type, version: isDenied ? nil : record.version, commandID: record.commandID,
-                changes: isDenied ? [] : Self.changes(from: before, to: state),
-                state: state.map { SessionView($0, ownerEmail: ownerEmail) }))
+                changes: isDenied ? [] : Self.changes(from: before, to: state, emails: emails),
+                state: state.map { SessionView($0, ownerEmail: $0.ownerID.flatMap { emails[$0.rawValue] }) },
+                refusal: { if case .accessDenied(let d) = event { d } else { nil } }()))
         }
         return entries
     }
 
     /// What an event changed, field by field. Creation lists nothing (the state after it says it
     /// all); the last-access time is listed only when nothing else changed (an access).
-    static func changes(from a: SessionState?, to b: SessionState?) -> [HistoryEntry.Change] {
+    static func changes(from a: SessionState?, to b: SessionState?, emails: [String: String] = [:]) -> [HistoryEntry.Change] {
         guard let a, let b else { return [] }
         func int(_ n: Int) -> JSONValue { .number(Double(n)) }
         var out: [HistoryEntry.Change] = []
         func diff(_ field: String, _ x: JSONValue, _ y: JSONValue) {
             if x != y { out.append(.init(field: field, from: x, to: y)) }
+        }
+        func owner(_ id: UserID?) -> JSONValue { id.map { .string(emails[$0.rawValue] ?? $0.rawValue) } ?? .null }
+        diff("owner", owner(a.ownerID), owner(b.ownerID))
+        diff("offered_to", owner(a.offeredTo), owner(b.offeredTo))
+        for user in Set(a.collaborators.keys).union(b.collaborators.keys).sorted() {
+            diff("shared_with.\(emails[user] ?? user)", a.collaborators[user].map { .string($0.rawValue) } ?? .null,
+                 b.collaborators[user].map { .string($0.rawValue) } ?? .null)
         }
         diff("status", .string(a.status.rawValue), .string(b.status.rawValue))
         diff("step", .string(a.step.rawValue), .string(b.step.rawValue))
@@ -145,12 +171,31 @@ extension QuireService {
                                reason: "No event carries this command id: it was never submitted, or it was refused before anything was appended (invalid input, a rule such as a duplicate, an unknown user), which quire does not record.",
                                facts: nil)
         guard let first = records.first else { return unknown }
-        // An admin's own refused attempt on someone else's session is answered as if nothing
-        // were recorded: anything more would tell them the session exists.
-        if me.role != .systemAdmin, first.type == "access.denied" { return unknown }
         guard case .accessDenied(let denial) = try first.decoded() else {
             return Explanation(commandID: commandID, outcome: "accepted", events: rows, reason: nil, facts: nil)
         }
+        let verb = denial.command.replacingOccurrences(of: "session.", with: "")
+        // A former owner's attempt: name the transfer that took the session from them.
+        var handedOver: String?
+        if denial.reason == .notOwner, denial.target.hasPrefix("session-") {
+            let stream: [RecordedEvent] = try store.read { reader in try reader.events(stream: denial.target) }
+            for record in stream.reversed() where record.position < first.position {
+                let (from, to, how): (UserID?, UserID, String)
+                switch try record.decoded() {
+                case .sessionTransferred(let e): (from, to, how) = (e.from, e.to, "transferred to")
+                case .sessionAccepted(let e): (from, to, how) = (e.from, e.to, "handed over (offer accepted) to")
+                default: continue
+                }
+                guard from?.rawValue == first.actor else { continue }
+                let email = try user(named: to.rawValue)?.email ?? to.rawValue
+                handedOver = "Ownership: the session was \(how) \(email) at position \(record.position); from then on only its owner may \(verb) it, and the attempt is recorded."
+                break
+            }
+        }
+        // An admin's own refused attempt on someone else's session is answered as if nothing
+        // were recorded: anything more would tell them the session exists. A former owner knew
+        // it existed, and is told where it went.
+        if me.role != .systemAdmin, handedOver == nil { return unknown }
         // The facts just before the refusal, from a replay of the log up to then.
         let past = try store.replay(until: first.position - 1, progress: nil)
         let facts: [String: JSONValue] = try past.read { reader in
@@ -174,7 +219,7 @@ extension QuireService {
         }
         let rule: String = switch denial.reason {
         case .notOwner:
-            "Ownership: only a session's owner may \(denial.command.replacingOccurrences(of: "session.", with: "")) it; anyone else gets the answer a missing session gets, and the attempt is recorded."
+            handedOver ?? "Ownership: only a session's owner may \(verb) it; anyone else gets the answer a missing session gets, and the attempt is recorded."
         case .role:
             "Role: \(denial.command) is for system admins only, and the actor was \(facts["actor_role"]?.stringValue ?? "not one")."
         }

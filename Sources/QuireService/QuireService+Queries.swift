@@ -118,7 +118,14 @@ extension QuireService {
         let user = try actingUser(name)
         return try store.read { reader in
             let states = try reader.sessions(visibleTo: user.id)
-            return states.map { SessionView($0, ownerEmail: $0.ownerID == nil ? nil : user.email) }
+            // Shared sessions name their owners; the user's own carry the user's email.
+            let others = Set(states.compactMap(\.ownerID).filter { $0 != user.id })
+            let emails = Dictionary(try reader.users(Array(others)).map { ($0.id, $0.email) }) { a, _ in a }
+            return states.map { s in
+                var view = SessionView(s, ownerEmail: s.ownerID.map { $0 == user.id ? user.email : emails[$0] ?? $0.rawValue })
+                view.sharedWithYou = s.role(of: user.id)?.rawValue
+                return view
+            }
         }
     }
 

@@ -195,7 +195,7 @@ public struct QuireService: Sendable {
             }
             return try Self.replay(earlier)
         }
-        let facts = try gather(command, actor: actor, tx)
+        let facts = try gather(command, actor: actor, tx, now: now)
         let context = DecisionContext(now: now, newSessionID: SessionID(Identifier.newUUID()), newUserID: UserID(Identifier.newUUID()))
         let decision = try Decider.decide(command, facts, context)
         let envelope = Envelope(actor: Self.envelopeActor(actor), commandID: commandID, recordedAt: now)
@@ -226,7 +226,8 @@ public struct QuireService: Sendable {
     /// earlier than the last event's, so that `recorded_at` never decreases in position order even
     /// when writers' clocks (or two processes' reads of one clock) disagree. "As of time T" then has
     /// one answer: every event up to the last one recorded at or before T.
-    func recordingTime(_ tx: any StorageWriter) throws -> Timestamp {
+    /// A dry run (`sweep --dry-run`) reads it the same way outside a write transaction.
+    func recordingTime(_ tx: any StorageReader) throws -> Timestamp {
         let now = clock()
         guard let last = try tx.lastRecordedAt(), last.milliseconds > now.milliseconds else { return now }
         return last
@@ -237,8 +238,17 @@ public struct QuireService: Sendable {
     static func expectedVersion(for event: Event, _ facts: Facts) -> ExpectedVersion {
         switch event {
         case .sessionCreated: .noStream
-        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted:
+        case .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionReopened, .sessionTransferred,
+             .sessionOffered, .sessionAccepted, .collaboratorAdded, .collaboratorRemoved:
             facts.session.map { .exactly($0.version) } ?? .any
+        case .sessionDeclined(let e):
+            // Declined by its recipient (the command's session), or lapsed (found by the sweep).
+            (facts.session ?? facts.lapsedOffers.first { $0.id == e.sessionID }).map { .exactly($0.version) } ?? .any
+        case .sessionExpired(let e):
+            // Two sweepers racing: the second finds the version moved, decides again on fresh
+            // state and no longer sees the session as in progress, so it expires once.
+            facts.stale.first { $0.id == e.sessionID }.map { .exactly($0.version) } ?? .any
+        case .settingChanged: .any
         case .userRegistered: .noStream
         case .userRoleChanged, .userDeactivated: facts.targetUser.map { .exactly($0.version) } ?? .any
         case .accessDenied: .any
@@ -303,7 +313,10 @@ public struct QuireService: Sendable {
 
     /// The facts `decide` needs for a command, read from the projections in the command's own
     /// transaction. The decider's specifications read their facts through this same function.
-    public static func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader) throws -> Facts {
+    ///
+    /// `now` is the decision's time; only the sweep needs it, to read the sessions idle since the
+    /// cutoff (the decider checks each one against the same time again).
+    public static func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader, now: Timestamp? = nil) throws -> Facts {
         var facts = Facts(actor: actor)
         switch command {
         case .registerUser(let c):
@@ -322,7 +335,37 @@ public struct QuireService: Sendable {
             facts.duplicates = try reader.sessions(ids)
             facts.similar = try reader.similarSessions(owner: user.id, fileName: c.file.fileName,
                                                        paperCode: c.file.paper["code"]?.stringValue)
-        case .accessSession, .updateSession, .completeSession, .deleteSession:
+        case .changeSetting:
+            facts.settings = try settings(reader)
+        case .sweep(let c):
+            facts.settings = try settings(reader)
+            if let timeout = facts.settings.expireAfter(fallback: c.fallbackExpireAfter), let now {
+                facts.stale = try staleSessions(before: now.adding(milliseconds: -timeout.milliseconds), reader)
+                facts.lapsedOffers = try reader.lapsedOffers(at: now, limit: sweepBatch)
+            }
+        case .offerSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.to))
+        case .acceptOffer(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            if case .user(let me) = actor, let hash = facts.session?.jsonHash {
+                facts.duplicates = try reader.sessions(try reader.duplicateSessions(owner: me.id, jsonHash: hash))
+            }
+        case .declineOffer(let id):
+            if try reader.sessionAccess(id) != nil { facts.session = try reader.session(id) }
+        case .shareSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.with))
+        case .unshareSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.with))
+        case .transferSession(let c):
+            if try reader.sessionAccess(c.sessionID) != nil { facts.session = try reader.session(c.sessionID) }
+            facts.targetUser = try reader.user(named: lookupKey(c.to))
+            if let to = facts.targetUser, let hash = facts.session?.jsonHash {
+                facts.duplicates = try reader.sessions(try reader.duplicateSessions(owner: to.id, jsonHash: hash))
+            }
+        case .accessSession, .updateSession, .completeSession, .deleteSession, .reopenSession, .cleanupSession:
             // The authorization projection answers "does it exist, and whose is it" first.
             if let id = command.targetSession, try reader.sessionAccess(id) != nil {
                 facts.session = try reader.session(id)
@@ -337,6 +380,28 @@ public struct QuireService: Sendable {
         return facts
     }
 
+    /// The settings stored in the log: the fold of the `settings` stream, which is short.
+    public static func settings(_ reader: any StorageReader) throws -> Settings {
+        try reader.events(stream: Event.settingsStream).reduce(Settings()) { Settings.evolve($0, try $1.decoded()) }
+    }
+
+    /// At most this many sessions expire in one sweep transaction; the sweep goes on with another.
+    static let sweepBatch = 500
+
+    /// Owned in-progress sessions last accessed at or before `cutoff`, stalest first, from the
+    /// monitor's active list (legacy ones have no owner to reopen them, so they never expire).
+    static func staleSessions(before cutoff: Timestamp, _ reader: any StorageReader, limit: Int = sweepBatch) throws -> [SessionState] {
+        var ids: [SessionID] = []
+        var offset = 0
+        while ids.count < limit {
+            let page = try reader.monitor(accessedBefore: cutoff, limit: sweepBatch, offset: offset)
+            ids += page.filter { $0.ownerID != nil }.map(\.sessionID).prefix(limit - ids.count)
+            guard page.count == sweepBatch else { break }
+            offset += page.count
+        }
+        return try reader.sessions(ids)
+    }
+
     /// Who made the last change to a session's content (an email, or `system`).
     static func lastChanger(of id: SessionID, _ reader: any StorageReader) throws -> String? {
         guard let last = try reader.events(stream: id.stream).last(where: { $0.type != "session.accessed" }) else { return nil }
@@ -344,8 +409,8 @@ public struct QuireService: Sendable {
         return try reader.user(id: UserID(last.actor))?.email ?? last.actor
     }
 
-    func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader) throws -> Facts {
-        try Self.gather(command, actor: actor, reader)
+    func gather(_ command: Command, actor: ActorFacts, _ reader: any StorageReader, now: Timestamp? = nil) throws -> Facts {
+        try Self.gather(command, actor: actor, reader, now: now)
     }
 
     // MARK: - Outcomes
@@ -358,17 +423,23 @@ public struct QuireService: Sendable {
             outcome.user = try reader.user(named: Self.lookupKey(c.email)).map(UserView.init)
         case .changeRole, .deactivateUser:
             outcome.user = try facts.targetUser.flatMap { try reader.user(id: $0.id) }.map(UserView.init)
-        case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession:
+        case .changeSetting, .sweep:
+            break
+        case .createSession, .accessSession, .updateSession, .completeSession, .deleteSession, .importLegacySession, .reopenSession,
+             .transferSession, .offerSession, .acceptOffer, .declineOffer, .shareSession, .unshareSession, .cleanupSession:
             if let id = command.targetSession ?? events.first?.sessionID, let state = try reader.session(id) {
-                outcome.session = try sessionView(state, reader)
+                let viewer: UserID? = if case .user(let u) = facts.actor { u.id } else { nil }
+                outcome.session = try sessionView(state, reader, for: viewer)
             }
         }
         return outcome
     }
 
-    func sessionView(_ state: SessionState, _ reader: any StorageReader) throws -> SessionView {
+    func sessionView(_ state: SessionState, _ reader: any StorageReader, for viewer: UserID? = nil) throws -> SessionView {
         let email = try state.ownerID.flatMap { try reader.user(id: $0)?.email }
-        return SessionView(state, ownerEmail: email)
+        var view = SessionView(state, ownerEmail: email)
+        view.sharedWithYou = viewer.flatMap { state.role(of: $0)?.rawValue }
+        return view
     }
 
     /// What makes two submissions "the same command": who asked, and the command's content in a

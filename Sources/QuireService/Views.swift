@@ -28,11 +28,19 @@ public struct SessionView: Sendable, Equatable, Codable {
     /// The paper's description and the session's metadata; absent in monitor rows.
     public var paper: [String: JSONValue]?
     public var metadata: [String: JSONValue]?
+    /// A pending offer: to whom, and until when (absent when there is none).
+    public var offeredTo: String?
+    public var offerExpiresAt: Timestamp?
+    /// Who the session is shared with (user id → `editor` or `viewer`); absent when nobody.
+    public var collaborators: [String: String]?
+    /// For a session shared with the user looking at it: their role ("Shared with you").
+    public var sharedWithYou: String?
 
     enum CodingKeys: String, CodingKey {
         case id, ownerID = "owner_id", ownerEmail = "owner_email", name, fileName = "file_name", status, step, progress
         case questionCount = "question_count", questionsImported = "questions_imported", jsonHash = "json_hash", legacy
         case version, contentVersion = "content_version", createdAt = "created_at", updatedAt = "updated_at", lastAccessedAt = "last_accessed_at", paper, metadata
+        case offeredTo = "offered_to", offerExpiresAt = "offer_expires_at", collaborators, sharedWithYou = "shared_with_you"
     }
 
     public init(_ s: SessionState, ownerEmail: String?) {
@@ -55,6 +63,9 @@ public struct SessionView: Sendable, Equatable, Codable {
         lastAccessedAt = s.lastAccessedAt
         paper = s.paper
         metadata = s.metadata
+        offeredTo = s.offeredTo?.rawValue
+        offerExpiresAt = s.offerExpiresAt
+        collaborators = s.collaborators.isEmpty ? nil : s.collaborators.mapValues(\.rawValue)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,6 +89,10 @@ public struct SessionView: Sendable, Equatable, Codable {
         try c.encode(lastAccessedAt, forKey: .lastAccessedAt)
         try c.encodeIfPresent(paper, forKey: .paper)
         try c.encodeIfPresent(metadata, forKey: .metadata)
+        try c.encodeIfPresent(offeredTo, forKey: .offeredTo)
+        try c.encodeIfPresent(offerExpiresAt, forKey: .offerExpiresAt)
+        try c.encodeIfPresent(collaborators, forKey: .collaborators)
+        try c.encodeIfPresent(sharedWithYou, forKey: .sharedWithYou)
     }
 }
 

@@ -93,12 +93,20 @@ public protocol StorageReader {
     /// A session in any status (deleted included).
     func session(_ id: SessionID) throws -> SessionState?
     func sessions(_ ids: [SessionID]) throws -> [SessionState]
-    /// What `session list` shows: the user's own sessions that are not deleted, and the legacy
-    /// ones, most recently used first.
+    /// What `session list` shows: the user's own sessions that are not deleted (expired ones
+    /// included), the legacy ones, and those shared with the user, most recently used first.
     func sessions(visibleTo user: UserID) throws -> [SessionState]
     /// The user's most recently used in-progress session: what `resume` opens.
     func mostRecentInProgress(of user: UserID) throws -> SessionState?
-    /// The user's in-progress sessions with this file name or paper code, oldest first.
+    /// Sessions with a pending offer to `user` that has not lapsed by `now`, soonest to lapse first.
+    func offers(to user: UserID, at now: Timestamp) throws -> [SessionState]
+    /// Live sessions whose offer lapsed at or before `time` (still recorded as pending), at most
+    /// `limit`, oldest first: what the sweep records as declined.
+    func lapsedOffers(at time: Timestamp, limit: Int) throws -> [SessionState]
+    /// How many live sessions have a pending offer that has not lapsed by `now`.
+    func pendingOfferCount(at now: Timestamp) throws -> Int
+    /// The user's in-progress sessions with this file name or paper code, and those shared with
+    /// them, oldest first.
     func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState]
 
     // The duplicate index
@@ -110,6 +118,9 @@ public protocol StorageReader {
     /// Active sessions last accessed at or before `accessedBefore` (all when nil), stalest first.
     func monitor(accessedBefore: Timestamp?, limit: Int, offset: Int) throws -> [MonitorEntry]
     func monitorCount() throws -> Int
+    /// How many sessions the stale-session timeout expired and nobody has reopened or deleted
+    /// since (the monitor's `monitor_expired` table).
+    func monitorExpiredCount() throws -> Int
 
     func checkpoints() throws -> [Checkpoint]
 

@@ -15,7 +15,8 @@ struct History: ParsableCommand {
         let entries = try service.history(try service.resolveSession(id, as: options.actorName), as: options.actorName)
         if options.json { Console.json(entries); return }
         let rows = entries.map { e -> [String] in
-            let change = e.type == "access.denied" ? "refused (not the owner)"
+            let change = e.type == "access.denied"
+                ? "refused \(e.refusal?.command ?? "") (\(e.refusal?.reason == .role ? "role" : "not the owner"))"
                 : e.type == "session.created" ? "\"\(e.state?.name ?? "")\" from \(e.state?.fileName ?? "?"), \(e.state?.questionCount ?? 0) questions"
                 : e.changes.map { "\($0.field) \(Render.plain($0.from)) → \(Render.plain($0.to))" }.joined(separator: ", ")
             return [String(e.position), e.recordedAt, e.actorEmail ?? e.actorID, e.type, e.version.map(String.init) ?? "-",

@@ -11,7 +11,12 @@ struct Monitor: ParsableCommand {
 
     func run() throws {
         if let staleHours, staleHours < 0 || !staleHours.isFinite { throw QuireError.usage("--stale-hours must be zero or more.") }
-        let rows = try options.openService().monitor(as: options.actorName, staleHours: staleHours)
-        if options.json { Console.json(rows) } else { Console.out(Render.monitor(rows)) }
+        let service = try options.openService()
+        let rows = try service.monitor(as: options.actorName, staleHours: staleHours)
+        if options.json { Console.json(rows); return }
+        Console.out(Render.monitor(rows))
+        let summary = try service.monitorSummary(as: options.actorName)
+        Console.out("\(summary.active) active, \(summary.expired) expired, \(summary.pendingOffers) offered and not yet accepted"
+                    + (summary.expireAfter.map { $0 == "off" ? " (timeout off)." : " (sessions expire after \($0) idle)." } ?? " (no timeout set)."))
     }
 }

@@ -15,7 +15,7 @@ struct Quire: AsyncParsableCommand {
             67 no or unknown user, 75 conflict (retry), 77 role not allowed, 1 anything else.
             """,
         subcommands: [
-            Init.self, UserCommand.self, SessionCommand.self, Submit.self, Legacy.self, Monitor.self, Audit.self,
+            Init.self, UserCommand.self, SessionCommand.self, Submit.self, Legacy.self, Monitor.self, SweepCommand.self, SettingsCommand.self, CleanupCommand.self, Audit.self,
             History.self, Replay.self, Explain.self, Export.self, Import.self, Rebuild.self, Verify.self,
             Serve.self, TokenCommand.self, Demo.self, KeyCommand.self, CheckpointCommand.self, Prove.self, Consistency.self, Witness.self,
         ]

@@ -26,6 +26,37 @@ extension Render {
 
     static func deleted(_ s: SessionView) -> String { "Deleted session \(s.id) \"\(s.name)\"." }
 
+    static func transferred(_ s: SessionView) -> String {
+        "Transferred session \(s.id) \"\(s.name)\" to \(s.ownerEmail ?? s.ownerID ?? "?")."
+    }
+
+    static func cleanup(_ r: CleanupReport) -> String {
+        let n = r.dryRun ? r.sessions.count : r.deleted
+        let s = n == 1 ? "" : "s"
+        let head = r.dryRun
+            ? (n == 0 ? "No session matches \(r.filter); nothing would be deleted." : "Would delete \(n) session\(s) (\(r.filter)):")
+            : (n == 0 ? "Nothing left to delete for \(r.filter) (command id \(r.commandID ?? "-"))."
+                      : "Deleted \(n) session\(s) (\(r.filter)) under command id \(r.commandID ?? "-").")
+        guard r.dryRun, n > 0 else { return head }
+        return head + "\n" + Console.table(["ID", "OWNER", "NAME", "STATUS"], r.sessions.map { i in
+            [i.sessionID, i.ownerEmail ?? "legacy", clip(i.name, 32), i.status]
+        })
+    }
+
+    static func reopened(_ s: SessionView) -> String { "Reopened session \(s.id) \"\(s.name)\": it is in progress again." }
+
+    static func sweep(_ r: SweepReport) -> String {
+        guard let rule = r.expireAfter else { return "The stale-session timeout is off (expire_after off): nothing expires." }
+        let n = r.expired.count
+        let head = r.dryRun
+            ? (n == 0 ? "No session has been idle longer than \(rule); nothing would expire." : "Would expire \(n) session\(n == 1 ? "" : "s") idle longer than \(rule):")
+            : (n == 0 ? "No session has been idle longer than \(rule); nothing expired." : "Expired \(n) session\(n == 1 ? "" : "s") idle longer than \(rule):")
+        guard n > 0 else { return head }
+        return head + "\n" + Console.table(["ID", "OWNER", "NAME", "LAST ACCESSED", "IDLE"], r.expired.map { e in
+            [e.sessionID, e.ownerEmail ?? "-", clip(e.name, 32), short(e.lastAccessedAt), idle(Double(e.idleSeconds) / 3600)]
+        })
+    }
+
     /// `legacy import`: a warning per skipped row, then the summary line.
     static func legacyImport(_ reports: [LegacyImport.RowReport]) -> (warnings: [String], summary: String) {
         let imported = reports.filter { $0.result == "imported" }.count

@@ -19,7 +19,8 @@ enum Render {
             ["ID", "NAME", "FILE", "STATUS", "STEP", "PROGRESS", "QUESTIONS", "LAST ACCESSED", "OWNER"],
             sessions.map { s in
                 [s.id, clip(s.name, 32), clip(s.fileName, 32), s.status, s.step, "\(s.progress)%",
-                 "\(s.questionsImported)/\(s.questionCount)", short(s.lastAccessedAt), s.legacy ? "legacy" : (s.ownerEmail ?? "-")]
+                 "\(s.questionsImported)/\(s.questionCount)", short(s.lastAccessedAt),
+                 s.legacy ? "legacy" : (s.ownerEmail ?? "-") + (s.sharedWithYou.map { " (Shared with you, \($0))" } ?? "")]
             })
     }
 

@@ -23,9 +23,16 @@ struct Serve: AsyncParsableCommand {
     var corsOrigins: [String] = []
     @Option(help: ArgumentHelp("The key GET /v1/checkpoint signs with (default: $QUIRE_SIGNING_KEY).", valueName: "file"))
     var signingKey: String?
+    @Option(help: ArgumentHelp("Expire in-progress sessions idle this long while the log has no expire_after setting.", valueName: "duration"))
+    var expireAfter: String?
+    @Option(help: ArgumentHelp("How often to sweep for stale sessions.", valueName: "duration")) var sweepEvery = "1m"
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw QuireError.usage("--port must be from 0 to 65535.") }
+        let fallback = try expireAfterArgument(expireAfter)
+        guard let sweepSpan = TimeSpan(sweepEvery), sweepSpan.milliseconds >= 1000 else {
+            throw QuireError.usage("--sweep-every takes a duration of at least 1s (\(TimeSpan.examples)), not '\(sweepEvery)'.")
+        }
         var secret: String
         var service: QuireService
         var signIns: [DemoSignIn] = []
@@ -56,7 +63,8 @@ struct Serve: AsyncParsableCommand {
         let key = try KeyOptions.parse(signingKey.map { ["--signing-key", $0] } ?? []).signingKeyPath
             .map { path throws(QuireError) in try SigningKey(contentsOf: path) }
         let configuration = QuireServerConfiguration(host: host, port: port, jwtSecret: secret, groupCommit: !noGroupCommit,
-                                                     corsOrigins: corsOrigins, demoSignIns: signIns, signingKey: key)
+                                                     corsOrigins: corsOrigins, demoSignIns: signIns, signingKey: key,
+                                                     expireAfter: fallback, sweepInterval: .milliseconds(sweepSpan.milliseconds))
         // Refused in one sentence before anything says "serving".
         try configuration.validate()
         if demo {

@@ -79,7 +79,7 @@ import Testing
         mutating func event() -> Event {
             let session = SessionID("s-" + String(int(0...99_999)))
             let user = UserID("u-" + String(int(0...999)))
-            switch int(0...8) {
+            switch int(0...17) {
             case 0:
                 let legacy = chance(0.3) ? LegacyRecord(status: SessionStatus.allCases.randomElement(using: &rng)!,
                                                         createdAt: timestamp(), updatedAt: timestamp(),
@@ -98,6 +98,21 @@ import Testing
             case 5: return .userRegistered(UserRegistered(userID: user, email: string(), role: Role.allCases.randomElement(using: &rng)!))
             case 6: return .userRoleChanged(UserRoleChanged(userID: user, role: Role.allCases.randomElement(using: &rng)!))
             case 7: return .userDeactivated(UserDeactivated(userID: user, reason: optionalString()))
+            case 9:
+                return .sessionExpired(SessionExpired(sessionID: session, expireAfter: string(), idleSeconds: int(0...100_000_000),
+                                                      lastAccessedAt: timestamp() ?? Timestamp(milliseconds: 0)))
+            case 10: return .sessionReopened(SessionReopened(sessionID: session))
+            case 11: return .settingChanged(SettingChanged(key: string(), value: string()))
+            case 12:
+                return .sessionTransferred(SessionTransferred(sessionID: session, from: chance(0.3) ? nil : user,
+                                                              to: UserID("u-" + String(int(0...999))), reason: optionalString()))
+            case 13:
+                return .sessionOffered(SessionOffered(sessionID: session, from: user, to: UserID("u-" + String(int(0...999))),
+                                                      expiresAt: timestamp() ?? Timestamp(milliseconds: 0)))
+            case 14: return .sessionAccepted(SessionAccepted(sessionID: session, from: user, to: UserID("u-" + String(int(0...999)))))
+            case 15: return .sessionDeclined(SessionDeclined(sessionID: session, to: user, expired: chance(0.5)))
+            case 16: return .collaboratorAdded(CollaboratorAdded(sessionID: session, userID: user, role: chance(0.5) ? .editor : .viewer))
+            case 17: return .collaboratorRemoved(CollaboratorRemoved(sessionID: session, userID: user))
             default:
                 return .accessDenied(AccessDenied(command: string(), target: session.stream,
                                                   reason: chance(0.5) ? .notOwner : .role))

@@ -117,13 +117,14 @@ struct SQLiteBackendTests {
 
     /// The tables an auditor reads with the `sqlite3` shell keep their names, columns and
     /// constraints: the projection declarations produce the schema the earlier versions wrote (plus
-    /// `content_version`, added with session views' code version 2).
+    /// `content_version`, added with session views' code version 2, and the pending offer's
+    /// `offered_to` and `offer_expires_at`, added with code version 3, and `collaborators`, with 4).
     @Test func declaredProjectionTablesHaveTheColumnsAndIndexesOfEarlierVersions() throws {
         let store = try populatedStore(events: 5)
         let columns = try store.query(sql: "SELECT name FROM pragma_table_info('session_views')").compactMap { $0[0].text }
         #expect(columns == ["session_id", "owner_id", "name", "file_name", "json_hash", "question_count", "paper", "paper_code", "blob",
                             "status", "step", "progress", "questions_imported", "metadata", "version", "content_version", "created_at", "updated_at",
-                            "last_accessed_at"])
+                            "last_accessed_at", "offered_to", "offer_expires_at", "collaborators"])
         let indexes = Set(try store.query(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").compactMap { $0[0].text })
         #expect(indexes.isSuperset(of: ["session_views_by_owner", "session_views_similar_file", "session_views_similar_code",
                                         "duplicate_index_by_session", "monitor_by_access", "auth_users_by_role"]))

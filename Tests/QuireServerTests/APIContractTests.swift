@@ -24,7 +24,7 @@ struct APIContractTests {
         let f = try await ServerFixture()
         let app = try await f.application()
         let registered = try await Self.registeredRoutes(f)
-        #expect(registered.count == 15)
+        #expect(registered.count == 27)
         try await app.test(.router) { client in
             let r = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(r.status == .ok)

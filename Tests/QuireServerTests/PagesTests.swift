@@ -114,6 +114,28 @@ struct PagesTests {
         #expect(denials.count == 1)
     }
 
+    /// Issue 17: a session shared with a viewer is in their workspace marked "Shared with you",
+    /// and its page offers them no control their role does not allow.
+    @Test func aSharedSessionIsMarkedAndAViewerGetsNoControls() async throws {
+        let f = try await ServerFixture()
+        let app = try await f.application()
+        let id = try #require(try f.service.handle(
+            .createSession(name: "Alice's", paper: .bytes(fileName: "a.json", data: Data(String(buffer: ServerFixture.paper()).utf8)), allowDuplicate: false),
+            as: .named(ServerFixture.alice)).session?.id)
+        _ = try f.service.handle(.command(.shareSession(ShareSession(sessionID: SessionID(id), with: ServerFixture.bob, role: .viewer))),
+                                 as: .named(ServerFixture.alice))
+        let bobToken = try await f.token(ServerFixture.bob)
+        try await app.test(.router) { client in
+            let bob = try await Self.signIn(client, token: bobToken)
+            let workspace = Self.html(try await client.execute(uri: "/", method: .get, headers: bob.cookie))
+            #expect(workspace.contains("Alice&#39;s") || workspace.contains("Alice's"))
+            #expect(workspace.contains("Shared with you (viewer)"))
+            let page = try await client.execute(uri: "/sessions/\(id)", method: .get, headers: bob.cookie)
+            #expect(page.status == .ok)
+            #expect(!Self.html(page).contains("Save progress") && !Self.html(page).contains("Delete session"))
+        }
+    }
+
     @Test func uploadShowsTheDuplicateAndTheSimilarSessionInWords() async throws {
         let f = try await ServerFixture()
         let app = try await f.application()

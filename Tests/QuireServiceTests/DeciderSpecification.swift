@@ -56,7 +56,9 @@ struct DeciderSpecification {
         }
         for r in history {
             switch r.event {
-            case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted:
+            case .sessionCreated, .sessionAccessed, .sessionUpdated, .sessionCompleted, .sessionDeleted, .sessionExpired, .sessionReopened,
+                 .sessionTransferred, .sessionOffered, .sessionAccepted, .sessionDeclined,
+                 .collaboratorAdded, .collaboratorRemoved:
                 let id = r.event.sessionID!
                 sessions[id] = SessionState.evolve(sessions[id], r.event, version: r.version, at: r.at)
             case .userRegistered(let e):
@@ -65,7 +67,7 @@ struct DeciderSpecification {
                 users[e.userID] = UserState.evolve(users[e.userID], r.event, version: r.version, at: r.at)
             case .userDeactivated(let e):
                 users[e.userID] = UserState.evolve(users[e.userID], r.event, version: r.version, at: r.at)
-            case .accessDenied:
+            case .accessDenied, .settingChanged:
                 break
             }
         }
@@ -88,10 +90,10 @@ struct DeciderSpecification {
     }
 
     /// What the handler reads before deciding `command` for `actor`: the production path.
-    func facts(for command: Command, actor: As) -> Facts {
+    func facts(for command: Command, actor: As, now: Timestamp = Spec.now) -> Facts {
         do {
             return try store.read { reader in
-                try QuireService.gather(command, actor: try QuireService.resolve(actorName(actor), reader), reader)
+                try QuireService.gather(command, actor: try QuireService.resolve(actorName(actor), reader), reader, now: now)
             }
         } catch {
             fatalError("\(error)")
@@ -99,7 +101,7 @@ struct DeciderSpecification {
     }
 
     func when(_ command: Command, actor: As, context: DecisionContext = Spec.context) -> Outcome {
-        let facts = facts(for: command, actor: actor)
+        let facts = facts(for: command, actor: actor, now: context.now)
         let result: Result<Decision, QuireError>
         do {
             result = .success(try Decider.decide(command, facts, context))

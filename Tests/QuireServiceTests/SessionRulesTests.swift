@@ -10,7 +10,7 @@ private let s1 = SessionID("s-1")
 
 /// The session commands that target an existing session.
 enum SessionCommandKind: String, CaseIterable, Sendable {
-    case access, update, complete, delete
+    case access, update, complete, delete, reopen
 
     var command: Command {
         switch self {
@@ -18,6 +18,7 @@ enum SessionCommandKind: String, CaseIterable, Sendable {
         case .update: .updateSession(UpdateSession(sessionID: s1, step: .structure, progress: 40, questionsImported: 3))
         case .complete: .completeSession(CompleteSession(sessionID: s1, questionsImported: 10))
         case .delete: .deleteSession(DeleteSession(sessionID: s1, reason: "wrong file"))
+        case .reopen: .reopenSession(ReopenSession(sessionID: s1))
         }
     }
 
@@ -28,11 +29,14 @@ enum SessionCommandKind: String, CaseIterable, Sendable {
         case .update: .sessionUpdated(SessionUpdated(sessionID: s1, step: .structure, progress: 40, questionsImported: 3))
         case .complete: .sessionCompleted(SessionCompleted(sessionID: s1, questionsImported: 10))
         case .delete: .sessionDeleted(SessionDeleted(sessionID: s1, reason: "wrong file"))
+        case .reopen: .sessionReopened(SessionReopened(sessionID: s1))
         }
     }
 
     /// Whether the command changes the session (and so needs it in progress and not legacy).
     var changes: Bool { self == .update || self == .complete }
+    /// Whether the command needs the session expired (and not legacy).
+    var needsExpired: Bool { self == .reopen }
 }
 
 /// Who issues the command, relative to session `s-1` (which alice owns unless it is legacy).
@@ -55,7 +59,7 @@ enum ActorKind: String, CaseIterable, Sendable {
 }
 
 enum SessionStateKind: String, CaseIterable, Sendable {
-    case inProgress, completed, deleted, legacy, missing
+    case inProgress, completed, deleted, legacy, missing, expired
 
     /// `s-1`'s stream for this state; alice owns it unless it is legacy.
     var events: [Event] {
@@ -64,6 +68,9 @@ enum SessionStateKind: String, CaseIterable, Sendable {
         case .inProgress: return [created]
         case .completed: return [created, .sessionCompleted(SessionCompleted(sessionID: s1, questionsImported: 7))]
         case .deleted: return [created, .sessionDeleted(SessionDeleted(sessionID: s1))]
+        case .expired:
+            return [created, .sessionExpired(SessionExpired(sessionID: s1, expireAfter: "14d", idleSeconds: 1_300_000,
+                                                            lastAccessedAt: Spec.start))]
         case .legacy:
             var legacy = Spec.created("s-1", by: nil)
             legacy.legacy = LegacyRecord(status: .inProgress, createdAt: Spec.start, updatedAt: nil, lastAccessedAt: nil, metadata: [:])
@@ -98,13 +105,16 @@ struct SessionCase: Sendable, CustomTestStringConvertible {
         case .missing:
             return .thrown(.notFound)
         case .legacy:
-            // Any admin may show and delete a legacy session; nobody may change it.
-            return command.changes ? .thrown(.notInProgress) : .accepted(command.acceptedEvent)
-        case .inProgress, .completed, .deleted:
+            // Any admin may show and delete a legacy session; nobody may change or reopen it.
+            return command.changes || command.needsExpired ? .thrown(.notInProgress) : .accepted(command.acceptedEvent)
+        case .inProgress, .completed, .deleted, .expired:
             // Someone else's session, in any status: recorded, and answered as missing.
             guard actor == .owner else { return .deniedNotOwner }
             if state == .deleted { return .thrown(.notFound) }
-            if state == .completed, command.changes { return .thrown(.notInProgress) }
+            // Only an in-progress session changes; only an expired one reopens (an expired one
+            // can still be shown and deleted).
+            if state != .inProgress, command.changes { return .thrown(.notInProgress) }
+            if state != .expired, command.needsExpired { return .thrown(.notInProgress) }
             return .accepted(command.acceptedEvent)
         }
     }
@@ -138,7 +148,7 @@ struct SessionAccessMatrixTests {
     }
 
     @Test func theTableCoversEveryCombination() {
-        #expect(SessionCase.all.count == 4 * 6 * 5)
+        #expect(SessionCase.all.count == 5 * 6 * 6)
         #expect(Set(SessionCase.all.map(\.testDescription)).count == SessionCase.all.count)
     }
 }

@@ -25,6 +25,7 @@ struct ProjectionSnapshot: Equatable {
     var access: [SessionID: SessionAccess] = [:]
     var monitor: [MonitorEntry] = []
     var duplicates: [DuplicateGroup] = []
+    var expired = 0
 
     init(_ store: any EventStorage, sessionIDs: [SessionID]) throws {
         try store.read { r in
@@ -34,6 +35,7 @@ struct ProjectionSnapshot: Equatable {
             for id in sessionIDs { access[id] = try r.sessionAccess(id) }
             monitor = try r.monitor(accessedBefore: nil, limit: 100_000, offset: 0)
             duplicates = try r.duplicateGroups()
+            expired = try r.monitorExpiredCount()
         }
     }
 }
@@ -62,6 +64,88 @@ struct StorageContractTests {
         #expect(try store.read { r in try r.events(stream: "session-s1") }.map(\.position) == [1, 2])
         #expect(try store.read { r in try r.events(after: 1, limit: 2) }.map(\.position) == [2, 3])
         #expect(try store.read { r in try r.tip() } == LogTip(position: 4, hash: more[0].hash))
+    }
+
+    // MARK: - The stale-session timeout
+
+    @Test(arguments: BackendUnderTest.all)
+    func anExpiredSessionStaysInItsOwnersListButLeavesEveryInProgressRead(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        let s1 = SessionID("s1"), s2 = SessionID("s2")
+        let expired = Event.sessionExpired(SessionExpired(sessionID: s1, expireAfter: "1h", idleSeconds: 3700,
+                                                          lastAccessedAt: envelope.recordedAt))
+        try store.write { tx in
+            try tx.append([NewEvent(.userRegistered(UserRegistered(userID: alice, email: "a@x.test", role: .admin))),
+                           NewEvent(created("s1")), NewEvent(created("s2")), NewEvent(expired)], envelope: envelope)
+        }
+        try store.read { (r: any StorageReader) throws in
+            #expect(try r.sessions(visibleTo: alice).map(\.id).sorted { $0.rawValue < $1.rawValue } == [s1, s2])
+            #expect(try r.session(s1)?.status == .expired)
+            #expect(try r.sessionAccess(s1)?.status == .expired)
+            #expect(try r.mostRecentInProgress(of: alice)?.id == s2)
+            #expect(try r.similarSessions(owner: alice, fileName: "s1.json", paperCode: nil).isEmpty)
+            #expect(try r.monitor(accessedBefore: nil, limit: 10, offset: 0).map(\.sessionID) == [s2])
+            #expect(try r.monitorCount() == 1)
+            #expect(try r.monitorExpiredCount() == 1)
+            #expect(try r.duplicateSessions(owner: alice, jsonHash: String(repeating: "ab", count: 32)) == [s1, s2])
+        }
+        try store.write { tx in try tx.append([NewEvent(.sessionReopened(SessionReopened(sessionID: s1)))], envelope: envelope) }
+        try store.read { (r: any StorageReader) throws in
+            #expect(try r.session(s1)?.status == .inProgress)
+            #expect(try r.monitorExpiredCount() == 0)
+            #expect(Set(try r.monitor(accessedBefore: nil, limit: 10, offset: 0).map(\.sessionID)) == [s1, s2])
+        }
+        try store.write { tx in
+            try tx.append([NewEvent(expired), NewEvent(.sessionDeleted(SessionDeleted(sessionID: s1)))], envelope: envelope)
+        }
+        #expect(try store.read { r in try r.monitorExpiredCount() } == 0, "a deleted session is no longer counted as expired")
+        #expect(try store.drift().isEmpty)
+    }
+
+    @Test(arguments: BackendUnderTest.all)
+    func aSharedSessionIsInItsCollaboratorsListAndSimilarSessionsUntilUnshared(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        let bob = UserID("b1"), s1 = SessionID("s1")
+        try store.write { tx in
+            try tx.append([NewEvent(.userRegistered(UserRegistered(userID: alice, email: "a@x.test", role: .admin))),
+                           NewEvent(.userRegistered(UserRegistered(userID: bob, email: "b@x.test", role: .admin))),
+                           NewEvent(created("s1")),
+                           NewEvent(.collaboratorAdded(CollaboratorAdded(sessionID: s1, userID: bob, role: .viewer)))], envelope: envelope)
+        }
+        try store.read { (r: any StorageReader) throws in
+            #expect(try r.sessions(visibleTo: bob).map(\.id) == [s1])
+            #expect(try r.sessions(visibleTo: bob).first?.role(of: bob) == .viewer)
+            #expect(try r.similarSessions(owner: bob, fileName: "s1.json", paperCode: nil).map(\.id) == [s1])
+            #expect(try r.duplicateSessions(owner: bob, jsonHash: String(repeating: "ab", count: 32)).isEmpty)
+        }
+        try store.write { tx in
+            try tx.append([NewEvent(.collaboratorRemoved(CollaboratorRemoved(sessionID: s1, userID: bob)))], envelope: envelope)
+        }
+        #expect(try store.read { r in try r.sessions(visibleTo: bob) }.isEmpty)
+        #expect(try store.drift().isEmpty)
+    }
+
+    @Test(arguments: BackendUnderTest.all)
+    func pendingOffersAreReadByRecipientAndByLapse(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        let bob = UserID("b1"), s1 = SessionID("s1")
+        let until = envelope.recordedAt.adding(milliseconds: 60_000)
+        try store.write { tx in
+            try tx.append([NewEvent(created("s1")),
+                           NewEvent(.sessionOffered(SessionOffered(sessionID: s1, from: alice, to: bob, expiresAt: until)))], envelope: envelope)
+        }
+        try store.read { (r: any StorageReader) throws in
+            #expect(try r.offers(to: bob, at: envelope.recordedAt).map(\.id) == [s1])
+            #expect(try r.offers(to: bob, at: until).isEmpty, "a lapsed offer is no longer offered")
+            #expect(try r.pendingOfferCount(at: envelope.recordedAt) == 1)
+            #expect(try r.lapsedOffers(at: envelope.recordedAt, limit: 10).isEmpty)
+            #expect(try r.lapsedOffers(at: until, limit: 10).map(\.id) == [s1])
+        }
+        try store.write { tx in
+            try tx.append([NewEvent(.sessionDeclined(SessionDeclined(sessionID: s1, to: bob, expired: true)))], envelope: envelope)
+        }
+        #expect(try store.read { r in try r.lapsedOffers(at: until, limit: 10) }.isEmpty)
+        #expect(try store.drift().isEmpty)
     }
 
     @Test(arguments: BackendUnderTest.all)

@@ -52,6 +52,18 @@ public struct RandomWorkload {
             return (.user(actor), [.sessionDeleted(SessionDeleted(sessionID: id, reason: "r"))])
         case 8:
             return (.user(actor), [.accessDenied(AccessDenied(command: "session.update", target: id.stream, reason: .notOwner))])
+        case 9 where state.status != .expired && rng.next() % 3 == 0:
+            // A system admin hands it (a legacy one too) to another user.
+            let to = users[Int(rng.next() % UInt64(users.count))]
+            guard to != state.owner else { return (.user(actor), [.sessionAccessed(SessionAccessed(sessionID: id))]) }
+            sessions[id]!.owner = to
+            return (.user(users[0]), [.sessionTransferred(SessionTransferred(sessionID: id, from: state.owner, to: to, reason: "r"))])
+        case 9 where state.status == .inProgress && state.owner != nil:
+            sessions[id]!.status = .expired
+            return (.system, [.sessionExpired(SessionExpired(sessionID: id, expireAfter: "1h", idleSeconds: 3600, lastAccessedAt: clock))])
+        case 9 where state.status == .expired:
+            sessions[id]!.status = .inProgress
+            return (.user(actor), [.sessionReopened(SessionReopened(sessionID: id))])
         default:
             return (.user(actor), [.sessionAccessed(SessionAccessed(sessionID: id))])
         }

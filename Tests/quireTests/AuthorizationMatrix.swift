@@ -152,6 +152,8 @@ let roleMatrix: [RoleCase] = [
     .init(["user", "list"],                                           "user.list"),
     .init(["legacy", "import", RoleCase.legacyFile],                  "legacy.import"),
     .init(["export"],                                                 "export"),
+    .init(["settings", "set", "expire_after", "14d"],                 "settings.set"),
+    .init(["session", "transfer", "00000000-0000-4000-8000-000000000000", "--to", "b@x.test"], "session.transfer"),
 ]
 
 struct AuthorizationCase: CustomStringConvertible, Sendable {

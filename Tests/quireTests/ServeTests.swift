@@ -40,12 +40,12 @@ import Testing
         deinit { close(fd) }
     }
 
-    func startServer(_ box: Sandbox, port: UInt16) throws -> (Process, URL) {
+    func startServer(_ box: Sandbox, port: UInt16, extra: [String] = []) throws -> (Process, URL) {
         let err = box.directory.appendingPathComponent("serve-\(port).err")
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = try QuireBinary.require()
-        process.arguments = ["serve", "--port", String(port)]
+        process.arguments = ["serve", "--port", String(port)] + extra
         process.environment = box.environment(["QUIRE_JWT_SECRET": Self.secret])
         process.currentDirectoryURL = box.directory
         process.standardOutput = FileHandle.nullDevice
@@ -85,5 +85,28 @@ import Testing
         #expect(server.terminationReason == .exit && server.terminationStatus == 0, "\(stderr)")
         #expect(seconds < 1.0, "serve took \(seconds) s to stop")
         #expect(stderr.hasSuffix("quire: stopped serving \(box.database)\n"), "\(stderr)")
+    }
+
+    /// Issue 17: `serve --expire-after` sweeps by itself, while a cron `quire sweep` on the same
+    /// file finds nothing left to expire.
+    @Test func serveSweepsStaleSessionsByItself() throws {
+        let box = try Sandbox()
+        try box.setUp()
+        let id = try box.createSession(try box.write("p.json", paperJSON(code: "9709/12")), as: "a@x.test")
+        let port = UInt16.random(in: 20_000...40_000)
+        let (server, err) = try startServer(box, port: port, extra: ["--expire-after", "1s", "--sweep-every", "1s"])
+        try #require(server.isRunning, "serve did not start: \((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+        defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(15)
+        var status: String?
+        while Date() < deadline {
+            status = try box.sessions(as: "a@x.test").first { $0["id"] as? String == id }?["status"] as? String
+            if status == "expired" { break }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        #expect(status == "expired")
+        let expiries = try box.auditRows().filter { $0["type"] as? String == "session.expired" }
+        #expect(expiries.count == 1)
+        #expect(expiries.first?["actor_id"] as? String == "system")
     }
 }

@@ -52,6 +52,8 @@ enum PageModel {
         var legacy: Bool
         var version: Int
         var inProgress: Bool
+        /// "Shared with you (editor)" on a collaborator's list.
+        var sharedNote: String?
 
         init(_ s: SessionView, now: Timestamp) {
             id = s.id
@@ -61,6 +63,7 @@ enum PageModel {
             statusName = switch s.status {
             case SessionStatus.inProgress.rawValue: "In progress"
             case SessionStatus.completed.rawValue: "Completed"
+            case SessionStatus.expired.rawValue: "Expired"
             default: "Deleted"
             }
             step = s.step
@@ -72,6 +75,7 @@ enum PageModel {
             legacy = s.legacy
             version = s.contentVersion ?? s.version  // the version a form compares: reading does not move it
             inProgress = s.status == SessionStatus.inProgress.rawValue
+            sharedNote = s.sharedWithYou.map { "Shared with you (\($0))" }
         }
     }
 
@@ -97,6 +101,8 @@ enum PageModel {
         var session: SessionRow
         var steps: [StepOption]
         var changeable: Bool
+        /// Expired after being idle: its owner may reopen it.
+        var reopenable: Bool
         var deletable: Bool
         var legacyNote: String?
     }
@@ -121,6 +127,9 @@ enum PageModel {
         var questions: Int
         var imported: Int
         var denied: Int
+        /// Sessions the stale-session timeout expired, and the timeout ("14d", "off", "not set").
+        var expired: Int
+        var expireAfter: String
     }
 
     struct DeniedRow {

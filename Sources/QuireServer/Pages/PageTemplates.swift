@@ -99,7 +99,7 @@ enum PageTemplates {
             <tbody>
             {{#sessions}}
             <tr data-session="{{id}}">
-              <td><a href="/sessions/{{id}}">{{name}}</a><br><span class="help">{{fileName}}</span>{{#legacy}} <span class="tag">legacy</span>{{/legacy}}</td>
+              <td><a href="/sessions/{{id}}">{{name}}</a><br><span class="help">{{fileName}}</span>{{#legacy}} <span class="tag">legacy</span>{{/legacy}}{{#sharedNote}} <span class="tag">{{sharedNote}}</span>{{/sharedNote}}</td>
               <td>{{statusName}}</td>
               <td>{{step}}</td>
               <td><progress max="100" value="{{progress}}" aria-label="Progress of {{name}}">{{progress}}%</progress> {{progress}}%</td>
@@ -181,6 +181,18 @@ enum PageTemplates {
           </form>
         </section>
         {{/changeable}}
+        {{#reopenable}}
+        <section class="card" aria-labelledby="reopen-heading">
+          <h2 id="reopen-heading">Reopen the import</h2>
+          <p class="help">This session expired after being idle longer than the stale-session timeout. Reopen it to go on importing.</p>
+          <form method="post" action="/sessions/{{session.id}}">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="action" value="reopen">
+            <input type="hidden" name="version" value="{{session.version}}">
+            <button type="submit">Reopen session</button>
+          </form>
+        </section>
+        {{/reopenable}}
         {{#legacyNote}}<p class="help">{{legacyNote}}</p>{{/legacyNote}}
         {{#deletable}}
         <section class="card" aria-labelledby="delete-heading">
@@ -218,6 +230,7 @@ enum PageTemplates {
           <li><strong>{{totals.owners}}</strong> admins importing</li>
           <li><strong>{{totals.imported}}</strong> of {{totals.questions}} questions imported</li>
           <li><strong>{{totals.denied}}</strong> denied attempts in the last 24 h</li>
+          <li><strong id="total-expired">{{totals.expired}}</strong> expired (timeout: {{totals.expireAfter}})</li>
         </ul>
         {{#hasRows}}
         <div class="table-wrap">

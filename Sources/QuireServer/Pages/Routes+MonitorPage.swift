@@ -19,11 +19,11 @@ extension Routes {
         let staleHours = (query.string("stale_hours") ?? "").isEmpty ? 24 : try query.double("stale_hours") ?? 24
         let service = service, actor = viewer.actor
         let now = service.now
-        let (entries, perHour, denied) = try await Blocking.run { () throws(QuireError) in
+        let (entries, perHour, denied, summary) = try await Blocking.run { () throws(QuireError) in
             let entries = try service.monitor(as: actor, limit: Self.monitorScan)
             let perHour = try service.eventsPerHour(hours: Self.chartHours, as: actor)
             let denied = try service.audit(AuditQuery(since: now.adding(milliseconds: -24 * 3_600_000), deniedOnly: true, limit: 100), as: actor)
-            return (entries, perHour, denied)
+            return (entries, perHour, denied, try service.monitorSummary(as: actor))
         }
         let rows = entries.prefix(Self.monitorRows).map { e in
             PageModel.MonitorRow(id: e.session.id, ownerEmail: e.session.ownerEmail ?? "legacy", name: e.session.name,
@@ -34,7 +34,8 @@ extension Routes {
         let totals = PageModel.Totals(active: entries.count, stale: entries.filter { $0.hoursSinceAccess >= staleHours }.count,
                                       owners: Set(entries.compactMap(\.session.ownerID)).count,
                                       questions: entries.map(\.session.questionCount).reduce(0, +),
-                                      imported: entries.map(\.session.questionsImported).reduce(0, +), denied: denied.count)
+                                      imported: entries.map(\.session.questionsImported).reduce(0, +), denied: denied.count,
+                                      expired: summary.expired, expireAfter: summary.expireAfter ?? "not set")
         let more: String? = switch entries.count {
         case Self.monitorScan...: "Showing the \(Self.monitorRows) stalest of \(Self.monitorScan) or more active sessions; totals count the \(Self.monitorScan) stalest."
         case (Self.monitorRows + 1)...: "Showing the \(Self.monitorRows) stalest of \(entries.count) active sessions."

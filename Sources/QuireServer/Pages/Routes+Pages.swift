@@ -193,11 +193,14 @@ extension Routes {
     func sessionResponse(_ session: SessionView, _ viewer: Viewer, notices: [PageModel.Notice],
                          status: HTTPResponse.Status = .ok) -> Response {
         let row = PageModel.SessionRow(session, now: service.now)
-        let changeable = row.inProgress && !row.legacy
+        // A collaborator sees only the controls their role allows: an editor records progress and
+        // completes, a viewer only looks; only the owner deletes or reopens.
+        let changeable = row.inProgress && !row.legacy && session.sharedWithYou != CollaboratorRole.viewer.rawValue
         let model = PageModel.SessionPage(
             viewer: .init(viewer), csrf: viewer.csrf, notices: notices, session: row,
             steps: ImportStep.allCases.map { .init(value: $0.rawValue, selected: $0.rawValue == row.step) },
-            changeable: changeable, deletable: row.status != SessionStatus.deleted.rawValue,
+            changeable: changeable, reopenable: row.status == SessionStatus.expired.rawValue && !row.legacy && session.sharedWithYou == nil,
+            deletable: row.status != SessionStatus.deleted.rawValue && session.sharedWithYou == nil,
             legacyNote: row.legacy ? "This is a legacy session from the old system: every admin sees it, and it cannot be changed, only deleted." : nil)
         return html("session", model, status: status)
     }
@@ -223,18 +226,25 @@ extension Routes {
             number("questions_imported")
         case "complete":
             object["type"] = .string("session.complete")
+        case "reopen":
+            object["type"] = .string("session.reopen")
         case "delete":
             object["type"] = .string("session.delete")
             if let reason = form["reason"]?.trimmingCharacters(in: .whitespaces), !reason.isEmpty { object["reason"] = .string(reason) }
         default:
-            throw APIError.badRequest("Unknown action '\(action)'; use progress, complete or delete.")
+            throw APIError.badRequest("Unknown action '\(action)'; use progress, complete, reopen or delete.")
         }
         do throws(QuireError) {
             let command = try JSONCommand(value: .object(object), readFile: nil)
             let outcome = try await submit(command.request, as: viewer.actor)
             if action == "delete" { return Response(status: .seeOther, headers: [.location: "/?deleted=1"]) }
             guard let session = outcome.session else { throw QuireError.notFound("No session \(id) is visible to you.") }
-            return sessionResponse(session, viewer, notices: [.ok(action == "complete" ? "The import is completed." : "Progress saved.")])
+            let notice = switch action {
+            case "complete": "The import is completed."
+            case "reopen": "The session is in progress again."
+            default: "Progress saved."
+            }
+            return sessionResponse(session, viewer, notices: [.ok(notice)])
         } catch {
             if error.code == .notFound { throw error }
             // Show the session as it is now, without recording another access.
