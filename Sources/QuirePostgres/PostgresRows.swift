@@ -49,7 +49,7 @@ enum PostgresTables {
     /// Row-level security on a projection table. Nobody but quire's own role writes any of them.
     /// The web app (role `authenticated`, the user's JWT claims set) may read exactly two:
     /// `session_views` — what `quire session list` shows that user: their own sessions that are
-    /// not deleted, and the legacy ones — and `monitor_sessions`, for system admins only.
+    /// not deleted, the legacy ones and those shared with them — and `monitor_sessions`, for system admins only.
     static func protect(_ table: TableSchema, schema: String, _ sql: PostgresSQL) throws {
         var statements = [
             "ALTER TABLE \(table.name) ENABLE ROW LEVEL SECURITY",
@@ -63,8 +63,9 @@ enum PostgresTables {
                 CREATE POLICY session_views_listed ON \(table.name) FOR SELECT TO authenticated
                 USING (
                     (SELECT \(schema).viewer_role()) IS NOT NULL
-                    AND status IN ('in_progress', 'completed')
-                    AND (owner_id = (SELECT auth.uid())::text OR owner_id IS NULL)
+                    AND status IN ('in_progress', 'completed', 'expired')
+                    AND (owner_id = (SELECT auth.uid())::text OR owner_id IS NULL
+                         OR session_id IN (SELECT \(schema).sessions_shared_with_viewer()))
                 )
                 """,
             ]

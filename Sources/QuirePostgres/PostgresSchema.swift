@@ -198,6 +198,20 @@ enum PostgresSchema {
             GRANT EXECUTE ON FUNCTION viewer_role() TO authenticated;
             """
         },
+        Migration(name: "3-shared-sessions") { schema in
+            """
+            -- The sessions shared with the reader (collaborators, DESIGN's seed features): the
+            -- session_views policy lists them beside the reader's own, as `session list` does. It
+            -- reads session_collaborators with quire's rights, and nothing else.
+            SET LOCAL check_function_bodies = off;
+            CREATE FUNCTION sessions_shared_with_viewer() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER
+                SET search_path = \(schema), pg_temp AS $$
+                SELECT session_id FROM session_collaborators WHERE user_id = (SELECT auth.uid())::text
+            $$;
+            REVOKE ALL ON FUNCTION sessions_shared_with_viewer() FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION sessions_shared_with_viewer() TO authenticated;
+            """
+        },
     ]
 
     /// Creates the schema when `create` is set, then runs the migrations it lacks, under an

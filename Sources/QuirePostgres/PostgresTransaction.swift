@@ -155,11 +155,34 @@ final class PostgresTransaction: StorageWriter {
 
     func sessions(visibleTo user: UserID) throws -> [SessionState] {
         try sessions("""
-            \(Self.viewColumns) WHERE owner_id = $1 AND status IN ('in_progress', 'completed')
+            \(Self.viewColumns) WHERE owner_id = $1 AND status IN ('in_progress', 'completed', 'expired')
             UNION ALL
-            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed')
+            \(Self.viewColumns) WHERE owner_id IS NULL AND status IN ('in_progress', 'completed', 'expired')
+            UNION ALL
+            \(Self.viewColumns) WHERE session_id IN (SELECT session_id FROM session_collaborators WHERE user_id = $1)
+                AND status IN ('in_progress', 'completed', 'expired')
             ORDER BY last_accessed_at DESC, session_id
             """, [.text(user.rawValue)])
+    }
+
+    func offers(to user: UserID, at now: Timestamp) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE offered_to = $1 AND offer_expires_at > $2 AND status <> 'deleted'
+            ORDER BY offer_expires_at, session_id
+            """, [.text(user.rawValue), .text(now.description)])
+    }
+
+    func lapsedOffers(at time: Timestamp, limit: Int) throws -> [SessionState] {
+        try sessions("""
+            \(Self.viewColumns) WHERE offered_to IS NOT NULL AND offer_expires_at <= $1 AND status <> 'deleted'
+            ORDER BY offer_expires_at, session_id LIMIT $2
+            """, [.text(time.description), SQLValue(limit)])
+    }
+
+    func pendingOfferCount(at now: Timestamp) throws -> Int {
+        Int(try sql.scalar("""
+            SELECT COUNT(*) FROM session_views WHERE offered_to IS NOT NULL AND offer_expires_at > $1 AND status <> 'deleted'
+            """, [.text(now.description)]) ?? 0)
     }
 
     func mostRecentInProgress(of user: UserID) throws -> SessionState? {
@@ -174,6 +197,9 @@ final class PostgresTransaction: StorageWriter {
             \(Self.viewColumns) WHERE owner_id = $1 AND status = 'in_progress' AND file_name = $2
             UNION
             \(Self.viewColumns) WHERE owner_id = $1 AND status = 'in_progress' AND paper_code = $3
+            UNION
+            \(Self.viewColumns) WHERE session_id IN (SELECT session_id FROM session_collaborators WHERE user_id = $1)
+                AND status = 'in_progress' AND (file_name = $2 OR paper_code = $3)
             ORDER BY created_at
             """, [.text(owner.rawValue), .text(fileName), SQLValue(paperCode)])
     }
@@ -201,6 +227,8 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func monitorCount() throws -> Int { Int(try sql.scalar("SELECT COUNT(*) FROM monitor_sessions") ?? 0) }
+
+    func monitorExpiredCount() throws -> Int { Int(try sql.scalar("SELECT COUNT(*) FROM monitor_expired") ?? 0) }
 
     func checkpoints() throws -> [Checkpoint] {
         try sql.query("SELECT name, code_version, position FROM projection_checkpoints ORDER BY name").map {

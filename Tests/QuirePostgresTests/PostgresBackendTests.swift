@@ -63,9 +63,15 @@ struct PostgresBackendTests {
         #expect(Set(try f.service.sessions(as: .named("alice@x.test")).map(\.id)) == Set(alice))
         let bob = try f.webRead(sql, as: f.bob).map { $0[0].text! }
         #expect(Set(bob) == [f.bobSession.rawValue, "legacy-1"])
-        // A deleted session leaves her list, in the database as in the CLI.
+        // A session shared with bob is in his list too, and leaves it when it is unshared.
+        _ = try f.service.handle(.command(.shareSession(ShareSession(sessionID: f.aliceSession, with: "bob@x.test", role: .viewer))),
+                                 as: .named("alice@x.test"))
+        #expect(Set(try f.webRead(sql, as: f.bob).map { $0[0].text! }) == [f.bobSession.rawValue, f.aliceSession.rawValue, "legacy-1"])
+        #expect(Set(try f.service.sessions(as: .named("bob@x.test")).map(\.id)) == [f.bobSession.rawValue, f.aliceSession.rawValue, "legacy-1"])
+        // A deleted session leaves every list, in the database as in the CLI.
         _ = try f.service.handle(.command(.deleteSession(DeleteSession(sessionID: f.aliceSession, reason: nil))), as: .named("alice@x.test"))
         #expect(try f.webRead(sql, as: f.alice).map { $0[0].text! } == ["legacy-1"])
+        #expect(Set(try f.webRead(sql, as: f.bob).map { $0[0].text! }) == [f.bobSession.rawValue, "legacy-1"])
     }
 
     @Test func strangersAndAnonymousReadersSeeNothing() throws {
@@ -193,6 +199,6 @@ struct PostgresBackendTests {
         let before = try f.store.read { r in try r.tip() }
         let again = try PostgresStore(url: f.store.location!)
         #expect(try again.read { r in try r.tip() } == before)
-        #expect(try again.query(sql: "SELECT name FROM quire_migrations ORDER BY name").map { $0[0].text! } == ["1-events", "2-web-roles"])
+        #expect(try again.query(sql: "SELECT name FROM quire_migrations ORDER BY name").map { $0[0].text! } == ["1-events", "2-web-roles", "3-shared-sessions"])
     }
 }
