@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "QuireServerTests",
             dependencies: [
-                "QuireCore", "QuireStorage", "QuireService", "QuireServer", "QuireBackends",
+                "QuireCore", "QuireStorage", "QuireService", "QuireServer", "QuireBackends", "QuireTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -9,6 +9,7 @@ import QuireCore
 import QuireServer
 import QuireService
 import QuireStorage
+import QuireTestSupport
 
 /// A service on a fresh database file with a system admin (ops) and admins, and the HTTP
 /// application around it.
@@ -22,7 +23,8 @@ struct ServerFixture {
     init(paperLimit: Int = 64 * 1024, admins: [String] = [ServerFixture.alice, ServerFixture.bob]) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        service = try QuireService.open(location: dir.appendingPathComponent("q.sqlite").path, options: .init(create: true),
+        service = try QuireService.open(location: PostgresTestServer.database(orSQLiteFile: dir.appendingPathComponent("q.sqlite").path),
+                                        options: .init(create: true),
                                         paperLimit: paperLimit)
         var ids: [String: UserID] = [:]
         ids[Self.ops] = try service.handle(.command(.registerUser(RegisterUser(email: Self.ops, role: .systemAdmin))), as: .system).user

@@ -14,6 +14,18 @@ public enum PostgresTestServer {
     /// True where a missing server must fail the run rather than skip (`CI=true`).
     public static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
+    /// `QUIRE_TEST_BACKEND=postgres`: the suites that run through a whole database — the seed's
+    /// checklist, the authorization matrix, the HTTP tests — give each test a fresh PostgreSQL
+    /// schema instead of an SQLite file (`.ci/run` runs them once each way).
+    public static var backendIsPostgres: Bool {
+        ProcessInfo.processInfo.environment["QUIRE_TEST_BACKEND"] == "postgres" && url != nil
+    }
+
+    /// The database a test should use: `sqlitePath`, or a fresh schema under `QUIRE_TEST_BACKEND=postgres`.
+    public static func database(orSQLiteFile sqlitePath: String) -> String {
+        backendIsPostgres ? freshSchema() : sqlitePath
+    }
+
     /// The server's URL with a schema of its own (`t_` and 16 random hex digits): a fresh, empty
     /// quire database for one test, beside every other test's.
     public static func freshSchema() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import QuireTestSupport
 import Testing
 
 /// What one run of the `quire` binary left behind: its exit status and both output streams.
@@ -83,7 +84,7 @@ final class Sandbox: @unchecked Sendable {
     init(database: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("quire-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.database = database ?? directory.appendingPathComponent("quire.sqlite").path
+        self.database = database ?? PostgresTestServer.database(orSQLiteFile: directory.appendingPathComponent("quire.sqlite").path)
         // A child that dies while we still write to its stdin must fail the test, not kill the runner.
         signal(SIGPIPE, SIG_IGN)
     }
