@@ -31,10 +31,16 @@ final class PostgresCommitWatch: CommitWatch, @unchecked Sendable {
             do {
                 let connection = try pool.dedicated()
                 state.withLock { $0.connection = connection }
+                defer {
+                    // Closed (and forgotten) before it goes away, however this round ended.
+                    _ = try? (connection.close() as EventLoopFuture<Void>).wait()
+                    state.withLock { $0.connection = nil }
+                }
                 if cancelled { break }
                 let onCommit = onCommit
                 connection.addListener(channel: channel) { _, _ in onCommit() }
-                _ = try connection.query(PostgresQuery(unsafeSQL: "LISTEN \"\(channel)\""), logger: pool.logger).wait()
+                _ = try PostgresSQL.answer(connection.query(PostgresQuery(unsafeSQL: "LISTEN \"\(channel)\""), logger: pool.logger),
+                                           on: connection)
                 // Whatever was committed while nobody listened is read by position now.
                 if !first { onCommit() }
                 first = false
@@ -42,7 +48,6 @@ final class PostgresCommitWatch: CommitWatch, @unchecked Sendable {
             } catch {
                 // Unreachable for now: try again shortly.
             }
-            state.withLock { $0.connection = nil }
             if !cancelled { Thread.sleep(forTimeInterval: 0.5) }
         }
     }
@@ -52,7 +57,7 @@ final class PostgresCommitWatch: CommitWatch, @unchecked Sendable {
             s.cancelled = true
             return s.connection
         }
-        connection?.close().whenComplete { _ in }
+        if let connection { PostgresPool.closeSoon(connection) }
     }
 }
 

@@ -91,11 +91,17 @@ final class PostgresPool: @unchecked Sendable {
     /// unusable, or the server cut it) is closed instead.
     func release(_ connection: PostgresConnection, broken: Bool = false) {
         let keep = !broken && !connection.isClosed
-        if !keep { connection.close().whenComplete { _ in } }
+        if !keep { Self.closeSoon(connection) }
         condition.lock()
         if keep { idle.append(connection) } else { open -= 1 }
         condition.signal()
         condition.unlock()
+    }
+
+    /// Closes without waiting, keeping the connection alive until it is closed (the driver insists
+    /// a connection is closed before it goes away).
+    static func closeSoon(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// A connection of its own, outside the pool: the live tail's `LISTEN`.
@@ -117,7 +123,7 @@ final class PostgresPool: @unchecked Sendable {
     }
 
     deinit {
-        for connection in idle { connection.close().whenComplete { _ in } }
+        for connection in idle { Self.closeSoon(connection) }
     }
 }
 

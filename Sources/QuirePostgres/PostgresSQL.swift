@@ -79,7 +79,7 @@ struct PostgresSQL {
             guard !settled.value else { return }
             settled.value = true
             promise.fail(NoAnswer())
-            connection.close().whenComplete { _ in }
+            PostgresPool.closeSoon(connection)
         }
         defer { timer.cancel() }
         return try promise.futureResult.wait()
