@@ -12,10 +12,10 @@ import Testing
         var expected: [String] = []
     }
 
-    /// The walkthrough's commands with the `#   ` lines that follow each.
-    static func steps() throws -> [Step] {
+    /// A README section's first `sh` block: its commands with the `#   ` lines that follow each.
+    static func steps(section heading: String = "## Walkthrough: two admins at once") throws -> [Step] {
         let readme = try String(contentsOf: QuireBinary.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "## Walkthrough: two admins at once").dropFirst().first)
+        let section = try #require(readme.components(separatedBy: heading + "\n").dropFirst().first)
         let block = try #require(section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```").first)
         var steps: [Step] = []
         var pending = ""
@@ -38,19 +38,32 @@ import Testing
         return steps
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: QuireBinary.packageRoot.appendingPathComponent("events/samples").path)))
-    func theWalkthroughPrintsWhatTheReadmeSays() throws {
-        let box = try Sandbox()
+    /// Runs a section's block as written, from the root of the checkout, in `box`: `export`
+    /// lines set the environment (`QUIRE_DB` points into the sandbox), `sleep N` waits, every
+    /// other line is a `quire` command that must succeed — or fail, when a `#   error:` line
+    /// follows it — and print each `#   ` line after it (`…` stands for the rest of an id).
+    /// `placeholders[i]` stands for the id the i-th successful `session create` printed: its
+    /// first 8 characters, or, written out with a dash after them, the whole id.
+    static func run(_ steps: [Step], placeholders: [String], in box: Sandbox) throws -> [String] {
         var env = box.environment([:])
-        let steps = try Self.steps()
-        #expect(steps.count >= 12, "\(steps.map(\.line))")
-        var prefix: String?
+        var ids: [String] = []
+        func substitute(_ word: String) -> String {
+            for (i, placeholder) in placeholders.enumerated() where i < ids.count {
+                if word == placeholder { return String(ids[i].prefix(8)) }
+                if word.hasPrefix(placeholder + "-") { return ids[i] }
+            }
+            return word
+        }
         for step in steps {
             var words = step.line.split(separator: " ").map(String.init)
             if words.first == "export" {
                 let assignment = words[1].split(separator: "=", maxSplits: 1).map(String.init)
                 // The walkthrough's database goes into the sandbox, not into the checkout.
                 env[assignment[0]] = assignment[0] == "QUIRE_DB" ? box.database : assignment[1]
+                continue
+            }
+            if words.first == "sleep", let seconds = Double(words[1]) {
+                Thread.sleep(forTimeInterval: seconds)
                 continue
             }
             var stepEnv = env
@@ -60,7 +73,7 @@ import Testing
                 words.removeFirst()
             }
             try #require(words.first == "quire", "not a quire command: \(step.line)")
-            let arguments = words.dropFirst().map { $0 == "9a5ec0fd" ? (prefix ?? $0) : $0 }
+            let arguments = words.dropFirst().map(substitute)
 
             let out = box.directory.appendingPathComponent("readme.out"), err = box.directory.appendingPathComponent("readme.err")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -78,17 +91,19 @@ import Testing
             let printed = (try String(contentsOf: out, encoding: .utf8)) + (try String(contentsOf: err, encoding: .utf8))
             let report = "\(step.line) → exit \(process.terminationStatus)\n\(printed)"
 
-            if prefix == nil, arguments.starts(with: ["session", "create"]), stepEnv["QUIRE_USER"]?.hasPrefix("alice") == true,
+            if arguments.starts(with: ["session", "create"]), process.terminationStatus == 0,
                let id = printed.split(separator: " ").dropFirst(2).first {
-                prefix = String(id.prefix(8))
+                ids.append(String(id))
             }
             let refused = step.expected.contains { $0.hasPrefix("error: ") }
             #expect(refused ? process.terminationStatus != 0 : process.terminationStatus == 0, "\(report)")
             for expected in step.expected {
-                // `…` stands for the rest of an id; the placeholder prefix for the real one.
-                let pieces = expected.replacingOccurrences(of: "9a5ec0fd", with: prefix ?? "9a5ec0fd").components(separatedBy: "…")
+                var text = expected
+                for (i, placeholder) in placeholders.enumerated() where i < ids.count {
+                    text = text.replacingOccurrences(of: placeholder, with: String(ids[i].prefix(8)))
+                }
                 var rest = Substring(printed)
-                for piece in pieces where !piece.isEmpty {
+                for piece in text.components(separatedBy: "…") where !piece.isEmpty {
                     guard let found = rest.range(of: piece) else {
                         Issue.record("the README says\n  \(expected)\nbut it printed:\n\(report)")
                         break
@@ -97,6 +112,29 @@ import Testing
                 }
             }
         }
-        #expect(prefix != nil, "Alice's session create printed no id")
+        return ids
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: QuireBinary.packageRoot.appendingPathComponent("events/samples").path)))
+    func theWalkthroughPrintsWhatTheReadmeSays() throws {
+        let box = try Sandbox()
+        let steps = try Self.steps()
+        #expect(steps.count >= 12, "\(steps.map(\.line))")
+        let ids = try Self.run(steps, placeholders: ["9a5ec0fd"], in: box)
+        #expect(!ids.isEmpty, "Alice's session create printed no id")
+    }
+}
+
+/// The README's "Handing work over and cleaning up" (issue 17's done-when): share, transfer, expire
+/// by the sweep and reopen, clean up the legacy rows, read it all back — `verify` passing after
+/// each step. On PostgreSQL too, under `QUIRE_TEST_BACKEND=postgres` (`.ci/run`).
+@Suite struct ReadmeHandoverTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: QuireBinary.packageRoot.appendingPathComponent("events/samples").path)))
+    func theHandoverWalkthroughPrintsWhatTheReadmeSays() throws {
+        let box = try Sandbox()
+        let steps = try ReadmeWalkthroughTests.steps(section: "## Handing work over and cleaning up")
+        #expect(steps.filter { $0.line == "quire verify" }.count == 4, "verify after each step")
+        let ids = try ReadmeWalkthroughTests.run(steps, placeholders: ["9a5ec0fd", "7c41d2e0", "5e2b9c11"], in: box)
+        #expect(ids.count == 3, "three imports")
     }
 }
