@@ -117,9 +117,10 @@ let package = Package(
         .executableTarget(
             name: "quire-bench",
             dependencies: [
-                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService", "QuireServer", "QuireBackends",
+                "QuireCore", "QuireStorage", "QuireProjections", "QuireSQLite", "QuireService", "QuireServer", "QuireBackends", "QuirePostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

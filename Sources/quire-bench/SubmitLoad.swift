@@ -8,24 +8,27 @@ import QuireService
 /// name the new sessions), then the other four commands of every session; both invocations are
 /// timed, start-up included. The two modes run in alternating rounds on fresh databases.
 enum SubmitBenchmark {
-    static func run(quire: String, sessions: Int, rounds: Int = 2) throws -> [Figure] {
+    /// `location`, when given, makes a fresh database for each round (a PostgreSQL URL with a schema
+    /// of its own); otherwise each round gets a new SQLite file.
+    static func run(quire: String, sessions: Int, rounds: Int = 2, location: (() -> String)? = nil, name: String = "submit, group commit",
+                    backend: String = "synchronous=FULL") throws -> [Figure] {
         var seconds: [Bool: Double] = [:]
         for round in 0..<rounds {
             for groupCommit in round % 2 == 0 ? [true, false] : [false, true] {
                 let first = sessions * round / rounds, end = sessions * (round + 1) / rounds
-                seconds[groupCommit, default: 0] += try once(quire: quire, sessions: first..<end, groupCommit: groupCommit)
+                seconds[groupCommit, default: 0] += try once(quire: quire, sessions: first..<end, groupCommit: groupCommit, location: location?())
             }
         }
         let commands = Double(sessions * 5)
         let on = commands / seconds[true]!, off = commands / seconds[false]!
-        return [Figure(name: "submit, group commit", quire: on, baseline: off, unit: "commands/s", ratio: on / off, target: ">= 2",
-                       note: "quire submit of \(sessions * 5) commands (\(sessions) sessions' create/access/update/update/complete, papers inline), synchronous=FULL; baseline: the same with --no-group-commit; \(rounds) alternating rounds")]
+        return [Figure(name: name, quire: on, baseline: off, unit: "commands/s", ratio: on / off, target: ">= 2",
+                       note: "quire submit of \(sessions * 5) commands (\(sessions) sessions' create/access/update/update/complete, papers inline), \(backend); baseline: the same with --no-group-commit; \(rounds) alternating rounds")]
     }
 
     /// One database, the creates of `range` and then their other four commands each; seconds.
-    static func once(quire: String, sessions range: Range<Int>, groupCommit: Bool) throws -> Double {
+    static func once(quire: String, sessions range: Range<Int>, groupCommit: Bool, location: String? = nil) throws -> Double {
         let dir = temporaryDirectory("submit")
-        let path = dir + "/q.sqlite"
+        let path = location ?? dir + "/q.sqlite"
         do {
             let service = try QuireService.open(location: path, options: .init(create: true))
             _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@bench.example", role: .systemAdmin))), as: .system)

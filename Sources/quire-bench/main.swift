@@ -82,10 +82,13 @@ let totalEvents = option("--events").flatMap(Int.init) ?? (smoke ? 20_000 : 1_00
 let commands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
 let jsonPath = option("--json") ?? "tools/bench-last-run.json"
 let querySamples = smoke ? 50 : 1000
-let sections = Set((option("--only") ?? "commands,submit,append,log,proofs,server,wrk").split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk"]
+// --postgres URL runs the PostgreSQL figures (section postgres) instead of the SQLite run, unless --only names sections.
+let postgresURL = option("--postgres")
+let sections = Set((option("--only") ?? (postgresURL == nil ? "commands,submit,append,log,proofs,server,wrk" : "postgres"))
+    .split(separator: ",").map(String.init))
+let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk", "postgres"]
 guard sections.isSubset(of: knownSections) else {
-    log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk.")
+    log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk, postgres (with --postgres URL).")
     exit(64)
 }
 
@@ -98,6 +101,37 @@ var figures: [Figure] = []
 let quire = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("quire").path
 
 do {
+    if sections.contains("postgres") {
+        guard let url = postgresURL else {
+            log("the postgres section needs --postgres URL (tools/postgres start prints one).")
+            exit(64)
+        }
+        // Sizes that finish in minutes on 2 cores: --commands (default 5,000) and --events (default 100,000).
+        let pgCommands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
+        let pgEvents = option("--events").flatMap(Int.init) ?? (smoke ? 5_000 : 100_000)
+        let sessions = max(pgCommands / 5, 20)
+        log("PostgreSQL: durable commands in process (\(pgCommands)), against bare postgres-nio…")
+        for f in try PostgresBenchmarks.durableCommands(url: url, pgCommands) { record(f) }
+        log("SQLite: the same durable commands…")
+        record(try Benchmarks.durableCommands(pgCommands))
+        log("group commit in process (handleBatch) on PostgreSQL and SQLite…")
+        record(try PostgresBenchmarks.groupCommit({ PostgresBenchmarks.schema(url, "batch") }, sessions: sessions, batch: 32,
+                                                  name: "pg group commit, in process", backend: "PostgreSQL"))
+        record(try PostgresBenchmarks.groupCommit({ temporaryDirectory("batch") + "/q.sqlite" }, sessions: sessions, batch: 32,
+                                                  name: "sqlite group commit, in process", backend: "SQLite synchronous=FULL"))
+        if FileManager.default.isExecutableFile(atPath: quire) {
+            log("quire submit on PostgreSQL and SQLite, group commit on and off…")
+            for f in try SubmitBenchmark.run(quire: quire, sessions: sessions, location: { PostgresBenchmarks.schema(url, "submit") },
+                                             name: "pg submit, group commit", backend: "PostgreSQL") { record(f) }
+            for f in try SubmitBenchmark.run(quire: quire, sessions: sessions) { record(f) }
+            log("4 writer processes against 1 on PostgreSQL…")
+            for f in try PostgresBenchmarks.writerFigures(quire: quire, url: url, sessions: sessions) { record(f) }
+        } else {
+            log("(no quire binary next to quire-bench: skipping the submit and writer figures)")
+        }
+        log("import, rebuild and queries of a \(pgEvents)-event log on PostgreSQL and SQLite…")
+        for f in try PostgresBenchmarks.log(url: url, events: pgEvents, samples: querySamples) { record(f) }
+    }
     if sections.contains("commands") {
         log("durable commands (\(commands))…")
         record(try Benchmarks.durableCommands(commands))
