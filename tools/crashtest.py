@@ -30,7 +30,7 @@ It builds nothing: pass the path of a built binary, or let it find `.build/relea
 
     swift build -c release --product quire
     python3 tools/crashtest.py --trials 50
-    python3 tools/crashtest.py --trials 50 --backend postgres --pg-dir /tmp/quire-pg-crash --pg-port 54340
+    python3 tools/crashtest.py --trials 50 --backend postgres --pg-dir /tmp/quire-pg-crash --pg-port 24340
 
 The last line is a summary, e.g.
     crashtest: trials=50 kills=50 acknowledged=1234 lost=0 half_applied=0 duplicated=0 ...
@@ -112,7 +112,16 @@ class Postgres:
         self.tool(self.pg_dir, "kill")
 
     def restart(self):
-        self.tool(self.pg_dir, "start", str(self.port))
+        # Right after an immediate shutdown the port can still be taken for a moment ("could not
+        # bind … Address already in use"): try again, as an operator would.
+        for attempt in range(20):
+            try:
+                self.tool(self.pg_dir, "start", str(self.port))
+                return attempt
+            except SystemExit:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
 
     def stop(self):
         if self.own:
@@ -293,10 +302,14 @@ class Harness:
         sent = []          # [(command_id, line)] in order
         answered = [0]     # how many result lines were read
         stop = [False]
+        pause_until = [0.0]  # a client backs off after "unavailable" instead of flooding the writer
 
         def feed():
             try:
                 while True:
+                    wait = pause_until[0] - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
                     with lock:
                         while not stop[0] and len(sent) - answered[0] >= window:
                             lock.wait(0.5)
@@ -321,7 +334,7 @@ class Harness:
                     self.pg.kill()
                     self.stats["server_kills"] += 1
                     time.sleep(outage)
-                    self.pg.restart()
+                    self.stats["restart_retries"] += self.pg.restart()
                 except BaseException as e:  # SystemExit from tools/postgres, in this timer thread
                     self.fail(f"trial {trial}: killing and restarting the server: {e}")
                 with lock:
@@ -365,6 +378,7 @@ class Harness:
                 error = result.get("error") or {}
                 code = error.get("code")
                 if server_kill and code == "unavailable":
+                    pause_until[0] = time.monotonic() + 0.1
                     if error.get("exit_code") != 75:
                         self.fail(f"trial {trial}: a refusal while the server was down says {error}, not exit code 75")
                     self.stats["refused_unavailable"] += 1
@@ -543,7 +557,7 @@ def main():
                              "no server kills unless --pg-dir names its tools/postgres folder")
     parser.add_argument("--pg-dir", default=None, help="the cluster's folder (QUIRE_PG_DIR; default /tmp/quire-pg-crash "
                                                        "for a cluster of its own)")
-    parser.add_argument("--pg-port", type=int, default=54340, help="the port of a cluster of its own (default 54340)")
+    parser.add_argument("--pg-port", type=int, default=24340, help="the port of a cluster of its own (default 24340: outside the ephemeral range, which a client socket can hold just when the killed server restarts)")
     parser.add_argument("--server-kill-trials", type=int, default=None,
                         help="PostgreSQL: writer trials in which the server is killed instead (default trials/5, at "
                              "least 2, with a cluster it may kill)")
@@ -666,7 +680,7 @@ def main():
           f"(absent={s['import_absent']} empty={s['import_empty']} complete={s['import_complete']}) "
           + (f"backend=postgresql no_group_commit_trials={s['trials_without_group_commit']} "
              f"server_kill_trials={s['server_kill_trials']} server_kills={s['server_kills']} refused_unavailable_75={s['refused_unavailable']} "
-             f"acked_after_restart={s['acked_after_restart']} max_recovery_ms={s['max_recovery_ms']} " if pg else "")
+             f"acked_after_restart={s['acked_after_restart']} max_recovery_ms={s['max_recovery_ms']} restart_retries={s['restart_retries']} " if pg else "")
           + f"failures={len(h.failures)} seconds={time.monotonic() - started:.0f}")
     sys.exit(1 if h.failures else 0)
 
