@@ -13,11 +13,24 @@ What it checks (RELIABILITY.md lists the promises):
 * `quire import` of an exported log (a few thousand events) killed at a random moment: the target
   is absent, empty (and a fresh import into it works) or complete; never partial.
 
+With `--backend postgres` the same trials run against the PostgreSQL backend, on a throwaway
+cluster the harness starts itself with `tools/postgres` (QUIRE_PG_DIR=--pg-dir, port --pg-port) and
+removes at the end; `--postgres URL` uses a running cluster instead. The log is a fresh schema of
+that database (`schema=c_<random>` in the URL), and every import trial imports into a fresh schema
+of its own: a schema that does not exist, or whose `events` table is empty, counts as absent/empty.
+The log is read with `psql` straight from the schema's `events` table. Writers alternate between
+group commit and `--no-group-commit` (`--group-commit both`, the default there). One trial kind is
+PostgreSQL's alone: the *server* is killed (`tools/postgres kill`: an immediate shutdown, as a
+crash) while a writer runs, and started again with its data; every acknowledged command must be
+there afterwards, once, and every line refused meanwhile must say `unavailable`, exit code 75
+(then its retry by command id, once the server is back, appends it at most once).
+
 It builds nothing: pass the path of a built binary, or let it find `.build/release/quire`, else
-`.build/debug/quire`. Python 3 standard library only.
+`.build/debug/quire`. Python 3 standard library only (and `psql` for PostgreSQL).
 
     swift build -c release --product quire
     python3 tools/crashtest.py --trials 50
+    python3 tools/crashtest.py --trials 50 --backend postgres --pg-dir /tmp/quire-pg-crash --pg-port 24340
 
 The last line is a summary, e.g.
     crashtest: trials=50 kills=50 acknowledged=1234 lost=0 half_applied=0 duplicated=0 ...
@@ -44,6 +57,75 @@ STEPS = ["upload", "structure", "metadata", "questions", "review"]
 # line that was still in flight when the generator picked it, for instance). Anything else,
 # above all `internal`, is a failure.
 EXPECTED_ERRORS = {"not_in_progress", "not_found", "invalid_input", "duplicate"}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PSQL = shutil.which("psql") or "/usr/bin/psql"
+
+
+def schema_name(prefix):
+    return f"{prefix}_{random.SystemRandom().getrandbits(48):012x}"
+
+
+class Postgres:
+    """The PostgreSQL side: URLs of schemas, psql, and (with a cluster of its own) kill and start."""
+
+    def __init__(self, url, pg_dir=None, port=None, own=False):
+        self.base = url.split("?", 1)[0]
+        query = url.split("?", 1)[1] if "?" in url else ""
+        # Keep the URL's other settings (sslmode); the schema is the harness's to choose.
+        self.params = [kv for kv in query.split("&") if kv and not kv.startswith("schema=")]
+        self.pg_dir = pg_dir
+        self.port = port
+        self.own = own
+
+    @classmethod
+    def start_own(cls, pg_dir, port):
+        url = cls.tool(pg_dir, "start", str(port)).strip().splitlines()[-1]
+        return cls(url, pg_dir=pg_dir, port=port, own=True)
+
+    @staticmethod
+    def tool(pg_dir, *args):
+        env = dict(os.environ, QUIRE_PG_DIR=pg_dir)
+        p = subprocess.run([os.path.join(ROOT, "tools", "postgres")] + list(args), capture_output=True, env=env, timeout=120)
+        if p.returncode != 0:
+            raise SystemExit(f"tools/postgres {' '.join(args)} -> {p.returncode}: {p.stderr.decode().strip()}")
+        return p.stdout.decode()
+
+    def url(self, schema):
+        return self.base + "?" + "&".join(self.params + [f"schema={schema}"])
+
+    def psql(self, sql):
+        """Rows of one query, as lists of strings (psql's unaligned, tuples-only output)."""
+        conn = self.base + ("?" + "&".join(self.params) if self.params else "")
+        p = subprocess.run([PSQL, conn, "-X", "-qAt", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                           capture_output=True, timeout=300)
+        if p.returncode != 0:
+            raise RuntimeError(f"psql: {p.stderr.decode().strip()}")
+        return [line.split("\t") for line in p.stdout.decode().splitlines()]
+
+    def schema_exists(self, schema):
+        return self.psql(f"SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'")[0][0] == "1"
+
+    def drop(self, schema):
+        self.psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def kill(self):
+        self.tool(self.pg_dir, "kill")
+
+    def restart(self):
+        # Right after an immediate shutdown the port can still be taken for a moment ("could not
+        # bind … Address already in use"): try again, as an operator would.
+        for attempt in range(20):
+            try:
+                self.tool(self.pg_dir, "start", str(self.port))
+                return attempt
+            except SystemExit:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
+
+    def stop(self):
+        if self.own:
+            self.tool(self.pg_dir, "stop")
 
 
 def find_binary(root):
@@ -55,10 +137,16 @@ def find_binary(root):
 
 
 class Harness:
-    def __init__(self, binary, workdir, rng, verbose):
+    def __init__(self, binary, workdir, rng, verbose, pg=None, group_commit="on"):
         self.binary = binary
         self.workdir = workdir
-        self.db = os.path.join(workdir, "quire.sqlite")
+        self.pg = pg
+        self.group_commit = group_commit
+        if pg:
+            self.schema = schema_name("c")
+            self.db = pg.url(self.schema)
+        else:
+            self.db = os.path.join(workdir, "quire.sqlite")
         self.rng = rng
         self.verbose = verbose
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("QUIRE_")}
@@ -142,7 +230,16 @@ class Harness:
     # -- the log ----------------------------------------------------------------------------
 
     def log_counts(self, db=None):
-        """command_id -> number of events, in one `audit --format jsonl` pass over the whole log."""
+        """command_id -> number of events, in one `audit --format jsonl` pass over the whole log
+        (on PostgreSQL: one query of the schema's `events` table with psql)."""
+        if self.pg and db is None:
+            try:
+                rows = self.pg.psql(f"SELECT coalesce(command_id, ''), count(*) FROM {self.schema}.events GROUP BY 1")
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                self.fail(f"reading the events table: {e}")
+                return None, 0
+            counts = collections.Counter({(cid or None): int(n) for cid, n in rows})
+            return counts, sum(counts.values())
         p = self.run(["audit", "--format", "jsonl", "--limit", "1000000"], user=OPS, db=db)
         if p.returncode != 0:
             self.fail(f"audit exited {p.returncode}: {p.stderr.decode().strip()}")
@@ -182,12 +279,22 @@ class Harness:
 
     # -- trials -----------------------------------------------------------------------------
 
-    def writer_trial(self, trial, max_delay, window):
+    def writer_trial(self, trial, max_delay, window, server_kill=False):
         """Starts `quire submit`, feeds it command lines and kills it with SIGKILL at a random moment.
+
+        With `server_kill` (PostgreSQL with a cluster of the harness's own), the *server* is killed
+        at that moment instead and started again after a random outage; the writer goes on (it must
+        reconnect by itself) and is killed a while later. Lines answered meanwhile must be refused
+        as `unavailable`, exit code 75.
 
         Returns the lines sent but not acknowledged (in order), for the retry that follows."""
         user = self.rng.choice(USERS)
         argv = [self.binary, "submit", "--as", user]
+        # "both": even writer trials without group commit, server trials at random.
+        alternate = self.rng.random() < 0.5 if server_kill else trial % 2 == 0
+        if self.group_commit == "off" or (self.group_commit == "both" and alternate):
+            argv.append("--no-group-commit")
+            self.stats["trials_without_group_commit"] += 1
         err = open(os.path.join(self.workdir, f"writer-{trial}.err"), "wb")
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=self.env,
                                 cwd=self.workdir)
@@ -195,10 +302,14 @@ class Harness:
         sent = []          # [(command_id, line)] in order
         answered = [0]     # how many result lines were read
         stop = [False]
+        pause_until = [0.0]  # a client backs off after "unavailable" instead of flooding the writer
 
         def feed():
             try:
                 while True:
+                    wait = pause_until[0] - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
                     with lock:
                         while not stop[0] and len(sent) - answered[0] >= window:
                             lock.wait(0.5)
@@ -213,8 +324,22 @@ class Harness:
 
         delay = self.rng.uniform(0.0, max_delay)
         killed = [False]
+        outage = self.rng.uniform(0.0, 1.5)
+        after = self.rng.uniform(3.0, 5.0)
+        restarted_at = [None]   # (answered[0], time) when the server was up again
 
         def kill():
+            if server_kill:
+                try:
+                    self.pg.kill()
+                    self.stats["server_kills"] += 1
+                    time.sleep(outage)
+                    self.stats["restart_retries"] += self.pg.restart()
+                except BaseException as e:  # SystemExit from tools/postgres, in this timer thread
+                    self.fail(f"trial {trial}: killing and restarting the server: {e}")
+                with lock:
+                    restarted_at[0] = (answered[0], time.monotonic())
+                time.sleep(after)
             if proc.poll() is None:
                 killed[0] = True
                 proc.send_signal(signal.SIGKILL)
@@ -224,6 +349,8 @@ class Harness:
         feeder.start()
         timer.start()
         acked, failed = [], 0
+        refused = []        # lines refused as unavailable (server trials), retried afterwards
+        acked_after_restart = 0
         while True:
             raw = proc.stdout.readline()
             if not raw:
@@ -241,10 +368,23 @@ class Harness:
             if result.get("ok"):
                 acked.append(result["command_id"])
                 self.learn(user, result)
+                if restarted_at[0] is not None and index >= restarted_at[0][0]:
+                    if acked_after_restart == 0:
+                        recovery = time.monotonic() - restarted_at[0][1]
+                        self.stats["max_recovery_ms"] = max(self.stats["max_recovery_ms"], int(recovery * 1000))
+                    acked_after_restart += 1
             else:
                 failed += 1
-                code = (result.get("error") or {}).get("code")
-                if code not in EXPECTED_ERRORS:
+                error = result.get("error") or {}
+                code = error.get("code")
+                if server_kill and code == "unavailable":
+                    pause_until[0] = time.monotonic() + 0.1
+                    if error.get("exit_code") != 75:
+                        self.fail(f"trial {trial}: a refusal while the server was down says {error}, not exit code 75")
+                    self.stats["refused_unavailable"] += 1
+                    if index < len(sent):
+                        refused.append(sent[index])
+                elif code not in EXPECTED_ERRORS:
                     self.fail(f"trial {trial}: unexpected error {result.get('error')}")
         with lock:
             stop[0] = True
@@ -253,13 +393,17 @@ class Harness:
         proc.wait()
         feeder.join(5)
         err.close()
+        if server_kill:
+            self.stats["acked_after_restart"] += acked_after_restart
+            if restarted_at[0] is not None and acked_after_restart == 0 and proc.returncode == -signal.SIGKILL:
+                self.fail(f"trial {trial}: the writer acknowledged nothing in the {after:.1f}s after the server came back")
         if killed[0]:
-            self.stats["kills"] += 1
+            self.stats["writer_kills_after_server_kill" if server_kill else "kills"] += 1
             if proc.returncode != -signal.SIGKILL:
                 self.fail(f"trial {trial}: writer exited {proc.returncode} instead of dying of SIGKILL")
         else:
             self.fail(f"trial {trial}: the writer ended on its own with {proc.returncode} before the kill")
-        self.stats["trials"] += 1
+        self.stats["server_kill_trials" if server_kill else "trials"] += 1
         self.stats["acknowledged"] += len(acked)
         self.stats["sent"] += len(sent)
         self.stats["refused_lines"] += failed
@@ -271,8 +415,10 @@ class Harness:
         self.verify(f"writer trial {trial}")
         self.check_ids(f"writer trial {trial}", ids, set(acked))
         if self.verbose:
-            print(f"trial {trial}: {user} killed after {delay:.2f}s, sent {len(sent)}, acknowledged {len(acked)}")
-        unacked = sent[answered[0]:]
+            what = f"server killed after {delay:.2f}s for {outage:.2f}s, writer {after:.2f}s later" if server_kill \
+                else f"killed after {delay:.2f}s"
+            print(f"trial {trial}: {user} {what}, sent {len(sent)}, acknowledged {len(acked)}, refused {failed}")
+        unacked = refused + sent[answered[0]:]
         return user, unacked
 
     def retry(self, trial, user, lines):
@@ -325,20 +471,37 @@ class Harness:
             self.fail(f"rebuild trial {trial}: rebuild exited {status}: {stderr.strip()}")
         self.verify(f"rebuild killed after {delay:.2f}s (trial {trial})")
 
+    def import_target_events(self, trial, schema):
+        """PostgreSQL: None when the target schema does not exist, else its events table's rows."""
+        if not self.pg.schema_exists(schema):
+            return None
+        try:
+            return int(self.pg.psql(f"SELECT count(*) FROM {schema}.events")[0][0])
+        except RuntimeError as e:
+            self.fail(f"import trial {trial}: schema {schema} exists but its events table cannot be read: {e}")
+            return -1
+
     def import_trial(self, trial, export, expected_events, duration):
-        target = os.path.join(self.workdir, f"import-{trial}.sqlite")
+        if self.pg:
+            target_schema = schema_name("i")
+            target = self.pg.url(target_schema)
+        else:
+            target = os.path.join(self.workdir, f"import-{trial}.sqlite")
         delay = self.rng.uniform(0.0, duration * 1.1)
         killed, status, stderr = self.killed_run(["import", export], delay, db=target)
         if killed:
             self.stats["import_kills"] += 1
         elif status != 0:
             self.fail(f"import trial {trial}: import exited {status}: {stderr.strip()}")
-        if not os.path.exists(target):
+        rows = self.import_target_events(trial, target_schema) if self.pg else None
+        if (self.pg and rows is None) or (not self.pg and not os.path.exists(target)):
             self.stats["import_absent"] += 1
         else:
             report = self.verify(f"import killed after {delay:.2f}s (trial {trial})", db=target)
             if report is not None:
                 n = report["events"]
+                if self.pg and rows != n:
+                    self.fail(f"import trial {trial}: verify counts {n} events, the events table holds {rows}")
                 if n == expected_events:
                     self.stats["import_complete"] += 1
                 elif n == 0:
@@ -351,6 +514,9 @@ class Harness:
                                   f"{p.stderr.decode().strip()}")
                 else:
                     self.fail(f"import trial {trial}: the target holds {n} of {expected_events} events (a partial import)")
+        if self.pg:
+            self.pg.drop(target_schema)
+            return
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.remove(target + suffix)
@@ -373,7 +539,7 @@ class Harness:
             self.ok(["submit"], user=u, stdin=updates.encode(), env={"QUIRE_DURABILITY": "normal"})
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = ROOT
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("binary", nargs="?", help="the quire binary (default .build/release/quire, else .build/debug/quire)")
     parser.add_argument("--trials", type=int, default=50, help="writer trials, each ended by SIGKILL (default 50)")
@@ -383,7 +549,21 @@ def main():
     parser.add_argument("--max-delay", type=float, default=1.5, help="longest time before a writer is killed, in seconds")
     parser.add_argument("--window", type=int, default=8, help="command lines in flight at once (default 8)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time-based, printed)")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (and the schemas, and the cluster)")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default=None,
+                        help="sqlite (the default) or postgres: a throwaway cluster of its own, started with tools/postgres")
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="run against this running PostgreSQL instead (its log and import targets are fresh schemas); "
+                             "no server kills unless --pg-dir names its tools/postgres folder")
+    parser.add_argument("--pg-dir", default=None, help="the cluster's folder (QUIRE_PG_DIR; default /tmp/quire-pg-crash "
+                                                       "for a cluster of its own)")
+    parser.add_argument("--pg-port", type=int, default=24340, help="the port of a cluster of its own (default 24340: outside the ephemeral range, which a client socket can hold just when the killed server restarts)")
+    parser.add_argument("--server-kill-trials", type=int, default=None,
+                        help="PostgreSQL: writer trials in which the server is killed instead (default trials/5, at "
+                             "least 2, with a cluster it may kill)")
+    parser.add_argument("--group-commit", choices=["on", "off", "both"], default=None,
+                        help="writers with group commit, with --no-group-commit, or alternating (default: on for "
+                             "SQLite, both for PostgreSQL)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
 
@@ -396,10 +576,22 @@ def main():
     side_trials = max(2, args.trials // 5)
     rebuild_trials = args.rebuild_trials if args.rebuild_trials is not None else side_trials
     import_trials = args.import_trials if args.import_trials is not None else side_trials
+    backend = "postgres" if args.postgres else (args.backend or "sqlite")
+    pg = None
+    if backend == "postgres":
+        if args.postgres:
+            pg = Postgres(args.postgres, pg_dir=args.pg_dir, port=args.pg_port)
+        else:
+            pg = Postgres.start_own(args.pg_dir or "/tmp/quire-pg-crash", args.pg_port)
+    can_kill_server = pg is not None and pg.pg_dir is not None
+    server_kill_trials = (args.server_kill_trials if args.server_kill_trials is not None else side_trials) if can_kill_server else 0
+    group_commit = args.group_commit or ("both" if pg else "on")
     workdir = tempfile.mkdtemp(prefix="quire-crash-")
     print(f"crashtest: binary {binary}, seed {seed}, work directory {workdir}")
 
-    h = Harness(binary, workdir, rng, args.verbose)
+    h = Harness(binary, workdir, rng, args.verbose, pg=pg, group_commit=group_commit)
+    if pg:
+        print(f"crashtest: PostgreSQL {pg.base}, log in schema {h.schema}" + (f", cluster {pg.pg_dir}" if can_kill_server else ""))
     started = time.monotonic()
     try:
         h.set_up(args.seed_events)
@@ -413,18 +605,25 @@ def main():
         p, rebuild_time = h.timed(["rebuild"])
         if p.returncode != 0:
             h.fail(f"rebuild exited {p.returncode}: {p.stderr.decode().strip()}")
-        probe = os.path.join(workdir, "import-probe.sqlite")
+        probe_schema = schema_name("i") if pg else None
+        probe = pg.url(probe_schema) if pg else os.path.join(workdir, "import-probe.sqlite")
         p, import_time = h.timed(["import", export], db=probe)
         report = h.verify("a complete import", db=probe)
         if p.returncode != 0 or report is None or report["events"] != seeded_events:
             h.fail(f"a complete import exited {p.returncode} with {report and report['events']} of {seeded_events} events")
+        if pg:
+            pg.drop(probe_schema)
         print(f"crashtest: a rebuild takes {rebuild_time:.2f}s, an import {import_time:.2f}s")
 
-        side_every = max(1, args.trials // max(1, max(rebuild_trials, import_trials)))
-        rebuilds_done = imports_done = 0
+        side_every = max(1, args.trials // max(1, max(rebuild_trials, import_trials, server_kill_trials)))
+        rebuilds_done = imports_done = server_kills_done = 0
         for trial in range(1, args.trials + 1):
             user, unacked = h.writer_trial(trial, args.max_delay, args.window)
             h.retry(trial, user, unacked)
+            if trial % side_every == 0 and server_kills_done < server_kill_trials:
+                server_kills_done += 1
+                user, unacked = h.writer_trial(f"s{server_kills_done}", args.max_delay, args.window, server_kill=True)
+                h.retry(f"s{server_kills_done}", user, unacked)
             if trial % side_every == 0:
                 if rebuilds_done < rebuild_trials:
                     h.rebuild_trial(trial, rebuild_time)
@@ -438,9 +637,18 @@ def main():
         while imports_done < import_trials:
             imports_done += 1
             h.import_trial(args.trials + imports_done, export, seeded_events, import_time)
+        while server_kills_done < server_kill_trials:
+            server_kills_done += 1
+            user, unacked = h.writer_trial(f"s{server_kills_done}", args.max_delay, args.window, server_kill=True)
+            h.retry(f"s{server_kills_done}", user, unacked)
 
         # Last, one pass over the whole log: every acknowledged command of every trial is there once.
         counts, total = h.log_counts()
+        if pg:
+            # quire's own reading of the log (audit) agrees with the events table.
+            audited, audited_total = h.log_counts(db=h.db)
+            if audited is not None and audited_total != total:
+                h.fail(f"final pass: audit reads {audited_total} events, the events table holds {total}")
         if counts is not None:
             lost = [cid for cid in h.acked_ids if counts.get(cid, 0) == 0]
             doubled = [cid for cid in h.sent_ids if counts.get(cid, 0) > 1]
@@ -456,8 +664,13 @@ def main():
     finally:
         if not args.keep and not h.failures:
             shutil.rmtree(workdir, ignore_errors=True)
+            if pg and pg.own:
+                pg.stop()
+            elif pg:
+                pg.drop(h.schema)
         elif h.failures:
-            print(f"crashtest: kept {workdir} for inspection", file=sys.stderr)
+            print(f"crashtest: kept {workdir} for inspection" + (f" (and schema {h.schema} of {pg.base})" if pg else ""),
+                  file=sys.stderr)
 
     s = h.stats
     print(f"crashtest: trials={s['trials']} kills={s['kills']} acknowledged={len(h.acked_ids)} lost={s['lost']} "
@@ -465,7 +678,10 @@ def main():
           f"refused_lines={s['refused_lines']} retried={s['retried']} replayed_after_crash={s['replayed_after_crash']} "
           f"rebuild_kills={s['rebuild_kills']} import_kills={s['import_kills']} "
           f"(absent={s['import_absent']} empty={s['import_empty']} complete={s['import_complete']}) "
-          f"failures={len(h.failures)} seconds={time.monotonic() - started:.0f}")
+          + (f"backend=postgresql no_group_commit_trials={s['trials_without_group_commit']} "
+             f"server_kill_trials={s['server_kill_trials']} server_kills={s['server_kills']} refused_unavailable_75={s['refused_unavailable']} "
+             f"acked_after_restart={s['acked_after_restart']} max_recovery_ms={s['max_recovery_ms']} restart_retries={s['restart_retries']} " if pg else "")
+          + f"failures={len(h.failures)} seconds={time.monotonic() - started:.0f}")
     sys.exit(1 if h.failures else 0)
 
 

@@ -161,6 +161,9 @@ enum PostgresErrors {
                 return .internal("PostgreSQL error on \(location.database): \(reason(error)).")
             }
         }
+        if error is PostgresSQL.ConnectionLost {
+            return .unavailable("The connection to PostgreSQL at \(location.host):\(location.port) was lost (the server closed it); nothing was appended and it is safe to retry with the same command id.")
+        }
         if error is PostgresSQL.NoAnswer {
             return .unavailable("The PostgreSQL database at \(location.host):\(location.port) stopped answering; the connection was closed, and the command is safe to retry with the same command id.")
         }

@@ -32,6 +32,8 @@ struct PostgresSQL {
     let connection: PostgresConnection
     let location: PostgresLocation
     let logger: Logger
+    /// Shared by the copies of this value (one transaction's statements, one thread at a time).
+    let lost = Flag()
 
     static func bindings(_ values: [SQLValue]) -> PostgresBindings {
         var binds = PostgresBindings(capacity: values.count)
@@ -49,13 +51,26 @@ struct PostgresSQL {
     /// Runs one statement and returns its rows.
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRandomAccessRow] {
+        // A statement sent on a connection the server already cut is not answered (the driver
+        // neither sends nor fails it), so without this each one waited `answerTimeout`: a
+        // group-commit batch cut by a crashed server sat silent for a minute per statement left.
+        // Once one statement found the connection gone, the transaction and every later statement
+        // on it are gone too (`connection.isClosed` may lag behind the server's goodbye).
+        if lost.value || connection.isClosed { throw PostgresErrors.translate(ConnectionLost(), location) }
         let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values))
         do {
             return try Self.answer(connection.query(query, logger: logger), on: connection).rows.map { $0.makeRandomAccess() }
         } catch {
-            throw PostgresErrors.translate(error, location)
+            let translated = PostgresErrors.translate(error, location)
+            if translated.code == .unavailable { lost.value = true }
+            throw translated
         }
     }
+
+    /// Whether a statement on this connection already failed because the connection was lost.
+    var isLost: Bool { lost.value || connection.isClosed }
+
+    final class Flag: @unchecked Sendable { var value = false }
 
     /// How long a statement may go unanswered before its connection is given up: well past the
     /// server's own `lock_timeout` (30 s, set on every connection), so it only fires when the
@@ -63,6 +78,7 @@ struct PostgresSQL {
     static let answerTimeout: TimeAmount = .seconds(60)
 
     struct NoAnswer: Error {}
+    struct ConnectionLost: Error {}
 
     /// Waits for `future`, but not for ever: a connection whose server vanished mid-query may
     /// never complete it. After `answerTimeout` the connection is closed and the wait fails.

@@ -324,6 +324,8 @@ final class PostgresTransaction: StorageWriter {
             try sql.execute("RELEASE SAVEPOINT \(name)")
             return result
         } catch {
+            // A lost connection took the whole transaction with it: say so, not that the rollback failed.
+            if sql.isLost { throw error }
             try sql.execute("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
             throw error
         }
