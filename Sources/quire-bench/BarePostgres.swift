@@ -87,14 +87,14 @@ final class BarePostgresCommands {
 
     func view(_ id: String, _ status: String, _ version: Int) {
         db.run("""
-            INSERT INTO session_views VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+            INSERT INTO session_views VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)
             ON CONFLICT(session_id) DO UPDATE SET status = excluded.status, progress = excluded.progress, version = excluded.version,
                 updated_at = excluded.updated_at, last_accessed_at = excluded.last_accessed_at
             """,
                [.text(id), .text("a1"), .text("Paper"), .text("p.json"), .text(String(repeating: "a", count: 64)), .int(10),
                 .text("{\"code\":\"B1/1\",\"subject\":\"Mathematics\",\"year\":2024}"), .text("B1/1"), .text(String(repeating: "b", count: 64)),
                 .text(status), .text("questions"), .int(50), .int(8), .text("{}"), .int(Int64(version)), .int(Int64(version)),
-                .text(now), .text(now), .text(now)])
+                .text(now), .text(now), .text(now), .null, .null, .text("{}")])
     }
 
     func command() {

@@ -111,11 +111,11 @@ enum Benchmarks {
         }
 
         func view(_ id: String, _ status: String, _ version: Int) {
-            db.run("INSERT OR REPLACE INTO session_views VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            db.run("INSERT OR REPLACE INTO session_views VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    [.text(id), .text("a1"), .text("Paper"), .text("p.json"), .text(String(repeating: "a", count: 64)), .int(10),
                     .text("{\"code\":\"B1/1\",\"subject\":\"Mathematics\",\"year\":2024}"), .text("B1/1"), .text(String(repeating: "b", count: 64)),
                     .text(status), .text("questions"), .int(50), .int(8), .text("{}"), .int(Int64(version)), .int(Int64(version)),
-                    .text(now), .text(now), .text(now)])
+                    .text(now), .text(now), .text(now), .null, .null, .text("{}")])
         }
 
         func command(_ id: String) {
