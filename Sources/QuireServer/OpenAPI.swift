@@ -1454,9 +1454,7 @@ enum OpenAPI {
                   "type": "object",
                   "required": [
                     "active",
-                    "expired",
-                    "expire_after",
-                    "last_sweep_at"
+                    "expired"
                   ],
                   "properties": {
                     "active": {
@@ -1521,7 +1519,6 @@ enum OpenAPI {
                     "type": "object",
                     "required": [
                       "key",
-                      "value",
                       "about"
                     ],
                     "properties": {
@@ -1612,7 +1609,6 @@ enum OpenAPI {
                   "type": "object",
                   "required": [
                     "key",
-                    "value",
                     "about"
                   ],
                   "properties": {
@@ -1629,6 +1625,16 @@ enum OpenAPI {
                       "type": "string"
                     }
                   }
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A reused command_id (the same id was used for a different command).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }

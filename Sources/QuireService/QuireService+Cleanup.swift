@@ -36,7 +36,7 @@ public struct CleanupFilter: Sendable, Equatable {
         if let status { parts.append("--status \(status.rawValue)") }
         if let olderThan { parts.append("--older-than \(olderThan)") }
         if let owner { parts.append("--owner \(owner)") }
-        if let idleHours { parts.append("--idle-hours \(idleHours == idleHours.rounded() ? String(Int(idleHours)) : String(idleHours))") }
+        if let idleHours { parts.append("--idle-hours \(Int(exactly: idleHours).map(String.init) ?? String(idleHours))") }
         return parts.joined(separator: " ")
     }
 }
@@ -86,7 +86,11 @@ extension QuireService {
         guard !filter.isEmpty else {
             throw .usage("Name what to clean up: --legacy, --expired, --status S, --older-than D, --owner USER or --idle-hours H.")
         }
-        if let idle = filter.idleHours, idle < 0 || !idle.isFinite { throw .usage("--idle-hours must be zero or more.") }
+        // At most a million hours (114 years): beyond that no session qualifies, and the hours
+        // would overflow the milliseconds they are compared in.
+        if let idle = filter.idleHours, idle < 0 || !idle.isFinite || idle > 1_000_000 {
+            throw .usage("--idle-hours must be between 0 and 1000000.")
+        }
         var ownerID: UserID?
         if let owner = filter.owner {
             guard let user = try user(named: owner) else { throw .unknownUser("No registered user is called \(owner).") }

@@ -65,6 +65,12 @@ struct CleanupRouteTests {
             let badStatus = try await client.execute(uri: "/v1/cleanup", method: .post, headers: alice,
                                                      body: ServerFixture.json("{\"status\":\"gone\"}"))
             #expect(badStatus.status == .badRequest)
+            // Found by schemathesis: an idle_hours too large for an Int stopped the server.
+            for hours in ["2.3436175231180307e+268", "-1", "1000000.5"] {
+                let huge = try await client.execute(uri: "/v1/cleanup", method: .post, headers: alice,
+                                                    body: ServerFixture.json("{\"idle_hours\":\(hours),\"dry_run\":true}"))
+                #expect(huge.status == .badRequest, "idle_hours \(hours)")
+            }
         }
         #expect(try f.events().filter { $0.type == "session.deleted" }.count == 2)
     }
