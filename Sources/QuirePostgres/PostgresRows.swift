@@ -26,15 +26,12 @@ enum PostgresTables {
 
     /// Replaces the live table with the one built under `prefix`: inside the swap's transaction.
     static func swap(_ table: TableSchema, from prefix: String, schema: String, _ sql: PostgresSQL) throws {
+        // Renaming the primary-key constraint renames its index too.
         var statements = [
             "DROP TABLE IF EXISTS \(table.name)",
             "ALTER TABLE \(prefix)\(table.name) RENAME TO \(table.name)",
             "ALTER TABLE \(table.name) RENAME CONSTRAINT \(prefix)\(table.name)_pkey TO \(table.name)_pkey",
-            "ALTER INDEX \(prefix)\(table.name)_pkey RENAME TO \(table.name)_pkey",
         ]
-        // Renaming the constraint renames its index too; the ALTER INDEX above is then a no-op
-        // that must not fail.
-        statements[3] = "ALTER INDEX IF EXISTS \(prefix)\(table.name)_pkey RENAME TO \(table.name)_pkey"
         for index in table.indexes {
             statements.append("ALTER INDEX \(prefix)\(index.name) RENAME TO \(index.name)")
         }

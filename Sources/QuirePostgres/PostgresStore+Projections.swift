@@ -190,7 +190,8 @@ extension PostgresStore {
                     let r = reader as! PostgresTransaction
                     guard try Self.tableExists(table.name, schema: schema, r.sql) else { return "table \(table.name) is missing" }
                     let stored = try r.sql.query(PostgresTables.orderedRows(table)).map(PostgresSQL.storedRow)
-                    return Self.firstDifference(table, stored, expected)
+                    var storedRows = stored.makeIterator(), freshRows = expected.makeIterator()
+                    return Drift.firstDifference(table, stored: { storedRows.next() }, fresh: { freshRows.next() })
                 }
                 if let detail {
                     drifts.append(Drift(projection: p.name, table: table.name, detail: detail))
@@ -199,23 +200,5 @@ extension PostgresStore {
             }
         }
         return drifts
-    }
-
-    static func firstDifference(_ table: TableSchema, _ stored: [StoredRow], _ fresh: [StoredRow]) -> String? {
-        for index in 0..<max(stored.count, fresh.count) {
-            let l = index < stored.count ? stored[index] : nil, r = index < fresh.count ? fresh[index] : nil
-            switch (l, r) {
-            case (let l?, nil): return "row \(index + 1) \(describe(l, table)) is not in a fresh replay"
-            case (nil, let r?): return "row \(index + 1) \(describe(r, table)) of a fresh replay is missing"
-            case (let l?, let r?) where l != r: return "row \(index + 1) is \(describe(l, table)) but a fresh replay gives \(describe(r, table))"
-            default: continue
-            }
-        }
-        return nil
-    }
-
-    static func describe(_ row: StoredRow, _ table: TableSchema) -> String {
-        let text = "[" + zip(table.columnNames, row).map { "\($0):\($1)" }.joined(separator: " ") + "]"
-        return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }

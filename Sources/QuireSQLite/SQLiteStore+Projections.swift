@@ -227,22 +227,7 @@ extension SQLiteStore {
         let sql = SQLiteTables.orderedRows(table)
         let left = try Row.fetchCursor(a, sql: sql)
         let right = try Row.fetchCursor(b, sql: sql)
-        var index = 0
-        while true {
-            let l = try left.next().map(SQLiteTables.stored), r = try right.next().map(SQLiteTables.stored)
-            index += 1
-            switch (l, r) {
-            case (nil, nil): return nil
-            case (let l?, nil): return "row \(index) \(describe(l, table)) is not in a fresh replay"
-            case (nil, let r?): return "row \(index) \(describe(r, table)) of a fresh replay is missing"
-            case (let l?, let r?) where l != r: return "row \(index) is \(describe(l, table)) but a fresh replay gives \(describe(r, table))"
-            default: continue
-            }
-        }
-    }
-
-    static func describe(_ row: StoredRow, _ table: TableSchema) -> String {
-        let text = "[" + zip(table.columnNames, row).map { "\($0):\($1)" }.joined(separator: " ") + "]"
-        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+        return try Drift.firstDifference(table, stored: { try left.next().map(SQLiteTables.stored) },
+                                         fresh: { try right.next().map(SQLiteTables.stored) })
     }
 }

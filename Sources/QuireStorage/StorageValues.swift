@@ -45,6 +45,30 @@ public struct Drift: Equatable, Sendable {
         self.table = table
         self.detail = detail
     }
+
+    /// The first row where a stored table and a fresh replay of it differ, reading both in
+    /// primary-key order one row at a time, or nil when they hold the same rows: what every
+    /// backend's `drift()` reports for a table.
+    public static func firstDifference(_ table: TableSchema, stored: () throws -> StoredRow?,
+                                       fresh: () throws -> StoredRow?) rethrows -> String? {
+        var index = 0
+        while true {
+            let l = try stored(), r = try fresh()
+            index += 1
+            switch (l, r) {
+            case (nil, nil): return nil
+            case (let l?, nil): return "row \(index) \(describe(l, table)) is not in a fresh replay"
+            case (nil, let r?): return "row \(index) \(describe(r, table)) of a fresh replay is missing"
+            case (let l?, let r?) where l != r: return "row \(index) is \(describe(l, table)) but a fresh replay gives \(describe(r, table))"
+            default: continue
+            }
+        }
+    }
+
+    static func describe(_ row: StoredRow, _ table: TableSchema) -> String {
+        let text = "[" + zip(table.columnNames, row).map { "\($0):\($1)" }.joined(separator: " ") + "]"
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
 }
 
 /// Idempotency: a command that appended something, with a fingerprint of what it asked and the
