@@ -158,9 +158,17 @@ enum PostgresSchema {
             -- Supabase's conventions, for the web app's own reads: the roles `anon` and
             -- `authenticated`, and auth.uid() = the `sub` of the request's JWT claims. On Supabase they
             -- exist already and are left as they are; elsewhere quire makes minimal ones.
+            -- Roles belong to the whole cluster, so a quire in another database may be creating them at
+            -- this very moment: the one that loses that race finds them made, which is what it wanted.
             DO $$ BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF;
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF;
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                END;
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                END;
             END $$;
             CREATE SCHEMA IF NOT EXISTS auth;
             DO $$ BEGIN
@@ -215,7 +223,9 @@ enum PostgresSchema {
     ]
 
     /// Creates the schema when `create` is set, then runs the migrations it lacks, under an
-    /// advisory lock so that two processes opening a new database do not both migrate it.
+    /// advisory lock so that two processes opening a new database do not both migrate it. The lock is
+    /// one for the whole database, not one per schema: the migrations also create what schemas share
+    /// (the `auth` schema, `auth.uid()`), and two quires migrating two schemas at once raced on them.
     static func migrate(_ sql: PostgresSQL, schema: String, create: Bool, location: PostgresLocation) throws {
         let exists = try sql.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = $1", [.text(schema)]) == 1
         if !exists {
@@ -225,7 +235,7 @@ enum PostgresSchema {
         }
         try sql.execute("BEGIN")
         do {
-            try sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("quire.migrate." + schema)])
+            try sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("quire.migrate")])
             try sql.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
             try sql.execute("""
                 CREATE TABLE IF NOT EXISTS \(schema).quire_migrations(

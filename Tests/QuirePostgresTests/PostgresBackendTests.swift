@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import QuireBackends
 import QuireCore
 import QuirePostgres
@@ -126,6 +127,34 @@ struct PostgresBackendTests {
             let qual = policy[1].text!
             #expect(!qual.replacingOccurrences(of: "( SELECT auth.uid()", with: "").contains("auth.uid()"), "\(qual)")
         }
+    }
+
+    // MARK: - Migrations
+
+    /// Several servers started at once against a new database each migrate a schema of their own:
+    /// what the schemas share (the `auth` schema, `auth.uid()`, the roles) is created once and the
+    /// others find it made. (CI caught two migrations racing on a role; every one must come up.)
+    @Test func quiresMigratingSchemasOfANewDatabaseAtOnceAllComeUp() throws {
+        let admin = try PostgresStore(url: PostgresTestServer.freshSchema(), options: StorageOptions(create: true))
+        let database = "quire_t_" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        _ = try admin.query(sql: "CREATE DATABASE \(database)")
+        defer { _ = try? admin.query(sql: "DROP DATABASE \(database) WITH (FORCE)") }
+        var components = try #require(URLComponents(string: PostgresTestServer.url!))
+        components.path = "/" + database
+        let base = try #require(components.string)
+        let outcomes = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let url = base + (base.contains("?") ? "&" : "?") + "schema=s\(i)"
+            do {
+                let store = try PostgresStore(url: url, options: StorageOptions(create: true))
+                let service = try QuireService.open(store)
+                _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops\(i)@x.test", role: .systemAdmin))), as: .system)
+                outcomes.withLock { $0.append("s\(i): ok") }
+            } catch {
+                outcomes.withLock { $0.append("s\(i): \(error)") }
+            }
+        }
+        #expect(outcomes.withLock { $0.sorted() } == ["s0: ok", "s1: ok", "s2: ok", "s3: ok"])
     }
 
     // MARK: - The log cannot change, even for a superuser's psql
