@@ -98,10 +98,12 @@ enum PostgresTables {
 /// The rules' view of one PostgreSQL transaction: read a row by key, apply a change.
 ///
 /// Every statement is a round trip to the server, so consecutive inserts (and upserts) into one
-/// table are held back and sent as one multi-row `INSERT`: a rebuild folds whole batches of
-/// sessions, and an append writes a row into each of several tables. Anything else — another
-/// table, an update, a read the cache cannot answer — sends what is held first, so the rules
-/// always read what they wrote. `flush()` before the transaction commits.
+/// table are gathered into one multi-row `INSERT`: a rebuild folds whole batches of sessions, and
+/// an append writes a row into each of several tables. Anything else — another table, an update —
+/// closes the gathered rows into their statement, and every statement is then held back until
+/// the transaction next needs an answer (`PostgresSQL.hold`), so an append's writes into several
+/// tables travel together; a read sends them first, so the rules always read what they wrote.
+/// `flush()` before the transaction commits.
 final class PostgresRowWriter: RowWriter {
     let sql: PostgresSQL
     /// `rebuild__` while a rebuild builds its shadow tables; empty for the live ones.
@@ -113,6 +115,7 @@ final class PostgresRowWriter: RowWriter {
     /// Rows read or written since their table was last updated or deleted from (see the SQLite
     /// backend's writer): the Merkle projection reads the sibling it has just written.
     private var reads: [ObjectIdentifier: [[StoredValue]: StoredRow?]] = [:]
+    private var written: Set<ObjectIdentifier> = []
     private static let readsPerTable = 4096
     /// At most this many rows per statement (PostgreSQL takes up to 65,535 parameters).
     private static let rowsPerStatement = 500
@@ -150,17 +153,17 @@ final class PostgresRowWriter: RowWriter {
         case .update(let table, let key, let set):
             try flush()
             let assignments = set.enumerated().map { "\($1.column) = $\($0 + 1)" }.joined(separator: ", ")
-            try sql.query("UPDATE \(prefix)\(table.name) SET \(assignments) WHERE \(PostgresTables.keyCondition(table, from: set.count + 1))",
-                          (set.map(\.value) + key).map(SQLValue.init))
+            write(table, "UPDATE \(prefix)\(table.name) SET \(assignments) WHERE \(PostgresTables.keyCondition(table, from: set.count + 1))",
+                  (set.map(\.value) + key).map(SQLValue.init))
             forget(table)
         case .increment(let table, let key, let column):
             try flush()
-            try sql.query("UPDATE \(prefix)\(table.name) SET \(column) = \(column) + 1 WHERE \(PostgresTables.keyCondition(table))",
-                          key.map(SQLValue.init))
+            write(table, "UPDATE \(prefix)\(table.name) SET \(column) = \(column) + 1 WHERE \(PostgresTables.keyCondition(table))",
+                  key.map(SQLValue.init))
             forget(table)
         case .delete(let table, let column, let value):
             try flush()
-            try sql.query("DELETE FROM \(prefix)\(table.name) WHERE \(column) = $1", [SQLValue(value)])
+            write(table, "DELETE FROM \(prefix)\(table.name) WHERE \(column) = $1", [SQLValue(value)])
             forget(table)
         }
     }
@@ -186,7 +189,17 @@ final class PostgresRowWriter: RowWriter {
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
         pendingTable = nil
-        try sql.query(statement, values)
+        write(table, statement, values)
+    }
+
+    /// Whether this writer changed `table`'s rows.
+    func wrote(_ table: TableSchema) -> Bool { written.contains(ObjectIdentifier(table)) }
+
+    /// Every change is held back until the transaction next needs an answer (`PostgresSQL.hold`),
+    /// which joins it with the writes around it; a read sends it first, so the rules read what they wrote.
+    private func write(_ table: TableSchema, _ statement: String, _ values: [SQLValue]) {
+        written.insert(ObjectIdentifier(table))
+        sql.hold(statement, values, into: prefix + table.name)
     }
 
     private func remember(_ table: TableSchema, key: [StoredValue], _ row: StoredRow?) {

@@ -34,6 +34,8 @@ struct PostgresSQL {
     let logger: Logger
     /// Shared by the copies of this value (one transaction's statements, one thread at a time).
     let lost = Flag()
+    /// Writes held back until a statement needs an answer (see `hold`); shared like `lost`.
+    let held = Held()
 
     static func bindings(_ values: [SQLValue]) -> PostgresBindings {
         var binds = PostgresBindings(capacity: values.count)
@@ -48,7 +50,7 @@ struct PostgresSQL {
         return binds
     }
 
-    /// Runs one statement and returns its rows.
+    /// Runs one statement and returns its rows, after sending the writes held back before it.
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRandomAccessRow] {
         // A statement sent on a connection the server already cut is not answered (the driver
@@ -56,14 +58,119 @@ struct PostgresSQL {
         // group-commit batch cut by a crashed server sat silent for a minute per statement left.
         // Once one statement found the connection gone, the transaction and every later statement
         // on it are gone too (`connection.isClosed` may lag behind the server's goodbye).
-        if lost.value || connection.isClosed { throw PostgresErrors.translate(ConnectionLost(), location) }
-        let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values))
+        if lost.value || connection.isClosed {
+            held.statements.removeAll()
+            throw PostgresErrors.translate(ConnectionLost(), location)
+        }
+        // The held writes and this statement go to the driver at once, which sends each as soon
+        // as the one before it is answered: this thread waits once, for the last answer.
+        let sent = held.groups().map { connection.query(PostgresQuery(unsafeSQL: $0.sql, binds: Self.bindings($0.values)), logger: logger) }
+        held.statements.removeAll(keepingCapacity: true)
+        let own = connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: logger)
         do {
-            return try Self.answer(connection.query(query, logger: logger), on: connection).rows.map { $0.makeRandomAccess() }
+            let rows: Result<PostgresQueryResult, any Error>
+            do { rows = .success(try Self.answer(own, on: connection)) } catch { rows = .failure(error) }
+            // A held write that failed made the server refuse everything after it ("current
+            // transaction is aborted"): its error is the one to report.
+            for write in sent { _ = try Self.answer(write, on: connection) }
+            return try rows.get().rows.map { $0.makeRandomAccess() }
         } catch {
             let translated = PostgresErrors.translate(error, location)
             if translated.code == .unavailable { lost.value = true }
             throw translated
+        }
+    }
+
+    /// Holds a write back until the next statement that needs an answer — a read, a savepoint's
+    /// release, `COMMIT` — which sends it first. A command's writes (the event, its projection
+    /// rows, the checkpoints, the command record) thus cost one round trip per group instead of one
+    /// each: consecutive held writes into different tables go as one statement, the later ones as
+    /// data-modifying `WITH` parts of it. An error in a held write surfaces from that next
+    /// statement, inside the same transaction (and savepoint), so it fails what it would have
+    /// failed. `table` is what the statement writes: two writes into one table are never joined
+    /// (the parts of one statement do not see each other's changes); nil sends the statement on
+    /// its own (`BEGIN`, `SAVEPOINT`).
+    func hold(_ sql: String, _ values: [SQLValue] = [], into table: String?) {
+        held.statements.append(.init(sql: sql, values: values, table: table))
+    }
+
+    /// Sends the held writes and waits for their answers.
+    func sendHeld() throws {
+        guard let last = held.statements.popLast() else { return }
+        try query(last.sql, last.values)
+    }
+
+    /// Forgets the held writes: their transaction is being rolled back.
+    func discardHeld() { held.statements.removeAll() }
+
+    final class Held: @unchecked Sendable {
+        struct Statement {
+            var sql: String
+            var values: [SQLValue]
+            var table: String?
+        }
+        var statements: [Statement] = []
+
+        /// PostgreSQL takes up to 65,535 parameters in a statement; joined statements stay well under.
+        static let parametersPerStatement = 30_000
+
+        /// The held statements joined into as few as the rules allow, in order.
+        func groups() -> [(sql: String, values: [SQLValue])] {
+            var result: [(sql: String, values: [SQLValue])] = []
+            var parts: [Statement] = []
+            var tables: Set<String> = []
+            var count = 0
+            func close() {
+                guard let last = parts.last else { return }
+                if parts.count == 1 {
+                    result.append((last.sql, last.values))
+                } else {
+                    var values: [SQLValue] = []
+                    var with: [String] = []
+                    for (i, part) in parts.enumerated() {
+                        let text = Self.renumbered(part.sql, from: values.count)
+                        values += part.values
+                        if i < parts.count - 1 { with.append("w\(i) AS (\(text))") } else { result.append(("WITH " + with.joined(separator: ", ") + " " + text, values)) }
+                    }
+                }
+                parts.removeAll()
+                tables.removeAll()
+                count = 0
+            }
+            for statement in statements {
+                guard let table = statement.table else {
+                    close()
+                    result.append((statement.sql, statement.values))
+                    continue
+                }
+                if tables.contains(table) || count + statement.values.count > Self.parametersPerStatement { close() }
+                parts.append(statement)
+                tables.insert(table)
+                count += statement.values.count
+            }
+            close()
+            return result
+        }
+
+        /// `sql` with each `$n` moved up by `offset` (the statements quire holds have no other `$`).
+        static func renumbered(_ sql: String, from offset: Int) -> String {
+            guard offset > 0 else { return sql }
+            var out = ""
+            out.reserveCapacity(sql.utf8.count + 16)
+            var digits = ""
+            func end() {
+                if let n = Int(digits) { out += String(n + offset) } else { out += digits }
+                digits = ""
+            }
+            var inParameter = false
+            for c in sql {
+                if inParameter, c.isASCII, c.isNumber { digits.append(c); continue }
+                if inParameter { end(); inParameter = false }
+                out.append(c)
+                if c == "$" { inParameter = true }
+            }
+            if inParameter { end() }
+            return out
         }
     }
 

@@ -17,10 +17,10 @@ extension PostgresStore {
             values += [.text(p.name), SQLValue(p.codeVersion), .integer(position)]
             return "($\(i * 3 + 1), $\(i * 3 + 2), $\(i * 3 + 3))"
         }
-        try sql.query("""
+        sql.hold("""
             INSERT INTO projection_checkpoints(name, code_version, position) VALUES \(tuples.joined(separator: ", "))
             ON CONFLICT (name) DO UPDATE SET code_version = EXCLUDED.code_version, position = EXCLUDED.position
-            """, values)
+            """, values, into: "projection_checkpoints")
     }
 
     private static func tableExists(_ name: String, schema: String, _ sql: PostgresSQL) throws -> Bool {

@@ -51,6 +51,9 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
         let sql = PostgresSQL(connection: connection, location: self.connection, logger: pool.logger)
         do {
             let result = try body(sql)
+            // Every transaction ends with a statement that sends what was held (COMMIT); anything
+            // else must not leave a write behind unsent.
+            try sql.sendHeld()
             pool.release(connection)
             return result
         } catch {
@@ -58,6 +61,7 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
             // A failed statement leaves the transaction (if any) aborted; rolling back makes the
             // connection usable again. If even that fails, the connection is gone.
             let gone = translated.code == .unavailable || connection.isClosed
+            sql.discardHeld()
             let usable = !gone && (try? sql.execute("ROLLBACK")) != nil
             pool.release(connection, broken: !usable)
             throw translated
@@ -68,10 +72,11 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
     public func write<T>(_ body: (any StorageWriter) throws -> T) throws(QuireError) -> T {
         let projections = projections, schema = schema
         return try withConnection { sql in
-            try sql.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            // Serialise writers on the head row: see the type's documentation.
-            try sql.query("SELECT position FROM log_head FOR UPDATE")
-            let result = try body(PostgresTransaction(sql, projections, schema: schema))
+            sql.hold("BEGIN ISOLATION LEVEL READ COMMITTED", into: nil)
+            // Serialise writers on the head row: see the type's documentation. The row is the
+            // log's head for the whole transaction (only this transaction can move it now).
+            let head = try PostgresTransaction.head(sql.query("SELECT position, hash, recorded_at FROM log_head FOR UPDATE"), sql)
+            let result = try body(PostgresTransaction(sql, projections, schema: schema, head: head))
             try commit(sql)
             return result
         }

@@ -11,11 +11,20 @@ final class PostgresTransaction: StorageWriter {
     let projections: Projections
     let schema: String
     private var savepoints = 0
+    /// The log's head as this transaction sees it: a write transaction has it from the row it
+    /// locked and moves it with each append; a read transaction's snapshot never changes it.
+    private var cachedHead: Head?
+    /// Users read in this transaction, by id and by the name they were asked for: a command reads
+    /// its actor several times. Forgotten when a write touches `auth_users` or a savepoint rolls back.
+    private var knownUsers: [String: UserState?] = [:]
 
-    init(_ sql: PostgresSQL, _ projections: Projections, schema: String) {
+    typealias Head = (tip: LogTip, recordedAt: String?)
+
+    init(_ sql: PostgresSQL, _ projections: Projections, schema: String, head: Head? = nil) {
         self.sql = sql
         self.projections = projections
         self.schema = schema
+        self.cachedHead = head
     }
 
     // MARK: - The log
@@ -36,8 +45,16 @@ final class PostgresTransaction: StorageWriter {
     }
 
     /// The head row: the last position, its hash and its time.
-    func head() throws -> (tip: LogTip, recordedAt: String?) {
-        guard let row = try sql.query("SELECT position, hash, recorded_at FROM log_head").first else {
+    func head() throws -> Head {
+        if let cachedHead { return cachedHead }
+        let head = try Self.head(sql.query("SELECT position, hash, recorded_at FROM log_head"), sql)
+        cachedHead = head
+        return head
+    }
+
+    /// The head from a query of `position, hash, recorded_at` on `log_head`.
+    static func head(_ rows: [PostgresRandomAccessRow], _ sql: PostgresSQL) throws -> Head {
+        guard let row = rows.first else {
             throw QuireError.internal("The log's head row is missing from \(sql.location): the database was changed behind quire's back.")
         }
         return (LogTip(position: try PostgresSQL.int64(row[0]) ?? 0, hash: try PostgresSQL.data(row[1])),
@@ -113,11 +130,20 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func user(named name: String) throws -> UserState? {
-        if let user = try users("WHERE user_id = $1", [.text(name)]).first { return user }
-        return try users("WHERE email = $1", [.text(name.lowercased())]).first
+        if let known = knownUsers[name] { return known }
+        // An id first, else an email: one statement.
+        let user = try users("WHERE user_id = $1 OR email = $2 ORDER BY user_id = $1 DESC LIMIT 1", [.text(name), .text(name.lowercased())]).first
+        knownUsers[name] = .some(user)
+        if let user { knownUsers[user.id.rawValue] = .some(user) }
+        return user
     }
 
-    func user(id: UserID) throws -> UserState? { try users("WHERE user_id = $1", [.text(id.rawValue)]).first }
+    func user(id: UserID) throws -> UserState? {
+        if let known = knownUsers[id.rawValue] { return known }
+        let user = try users("WHERE user_id = $1", [.text(id.rawValue)]).first
+        knownUsers[id.rawValue] = .some(user)
+        return user
+    }
 
     func users() throws -> [UserState] { try users("ORDER BY email", []) }
 
@@ -279,12 +305,16 @@ final class PostgresTransaction: StorageWriter {
         let rows = PostgresRowWriter(sql)
         try projections.apply(zip(appended, events).map { ($0, $1.event) }, to: rows)
         try rows.flush()
+        if rows.wrote(AuthorizationProjector.users) { knownUsers.removeAll() }
         try PostgresStore.setCheckpoints(projections.projectors, position: appended.last!.position, sql)
         return appended
     }
 
-    /// One multi-row INSERT per 500 events.
+    /// One multi-row INSERT per 500 events, held back (see `PostgresSQL.hold`); the head moves
+    /// with them (the insert trigger refuses anything but the next positions).
     func insert(_ records: [RecordedEvent]) throws {
+        guard let last = records.last else { return }
+        cachedHead = (LogTip(position: last.position, hash: last.hash), last.recordedAt)
         for start in stride(from: 0, to: records.count, by: 500) {
             let chunk = records[start..<min(start + 500, records.count)]
             var tuples: [String] = []
@@ -296,21 +326,21 @@ final class PostgresTransaction: StorageWriter {
                            .text(e.eventID), .text(e.actor), SQLValue(e.commandID), .text(e.recordedAt), .text(e.payload),
                            .bytes(e.prevHash), .bytes(e.hash)]
             }
-            try sql.query("INSERT INTO events(\(Self.columns)) VALUES \(tuples.joined(separator: ", "))", values)
+            sql.hold("INSERT INTO events(\(Self.columns)) VALUES \(tuples.joined(separator: ", "))", values, into: "events")
         }
     }
 
     func record(_ command: CommandRecord, at time: Timestamp) throws {
-        try sql.query("""
+        sql.hold("""
             INSERT INTO commands(command_id, fingerprint, actor, outcome, first_position, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
             """, [.text(command.commandID), .text(command.fingerprint), .text(command.actor), .text(command.outcome),
-                  .integer(command.firstPosition), .text(time.description)])
+                  .integer(command.firstPosition), .text(time.description)], into: "commands")
     }
 
     func storeBlob(_ bytes: [UInt8], at time: Timestamp) throws -> String {
         let hash = HashChain.sha256Hex(bytes)
-        try sql.query("INSERT INTO blobs(hash, size, content, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-                      [.text(hash), SQLValue(bytes.count), .bytes(Data(bytes)), .text(time.description)])
+        sql.hold("INSERT INTO blobs(hash, size, content, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
+                 [.text(hash), SQLValue(bytes.count), .bytes(Data(bytes)), .text(time.description)], into: "blobs")
         return hash
     }
 
@@ -318,15 +348,27 @@ final class PostgresTransaction: StorageWriter {
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         savepoints += 1
         let name = "quire_\(savepoints)"
-        try sql.execute("SAVEPOINT \(name)")
+        let mark = sql.held.statements.count
+        sql.hold("SAVEPOINT \(name)", into: nil)
+        let head = cachedHead
         do {
             let result = try body()
+            // Waits for the body's held writes: their errors belong to this savepoint.
             try sql.execute("RELEASE SAVEPOINT \(name)")
             return result
         } catch {
             // A lost connection took the whole transaction with it: say so, not that the rollback failed.
             if sql.isLost { throw error }
-            try sql.execute("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            cachedHead = head
+            knownUsers.removeAll()
+            if sql.held.statements.count > mark, sql.held.statements[mark].table == nil, sql.held.statements[mark].sql == "SAVEPOINT \(name)" {
+                // Nothing was sent since the savepoint was held: forgetting it and all after is the rollback.
+                sql.held.statements.removeSubrange(mark...)
+            } else {
+                // The savepoint went out with an earlier statement; what is still held came after it.
+                sql.discardHeld()
+                try sql.execute("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            }
             throw error
         }
     }
@@ -340,6 +382,7 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func enforceTimeOrder(from position: Int64) throws {
+        // Sent at once, not held: the insert trigger reads time_order.
         try sql.query("UPDATE time_order SET since_position = $1", [.integer(position)])
     }
 
