@@ -4,6 +4,7 @@ import NIOCore
 import PostgresNIO
 import QuireCore
 import QuireStorage
+import Synchronization
 
 /// One value bound to a query's `$n`: quire's projection values plus the log's own types.
 enum SQLValue {
@@ -25,9 +26,21 @@ enum SQLValue {
     init(_ n: Int64) { self = .integer(n) }
 }
 
-/// Queries on one leased connection, each waiting for its result: the synchronous face the
-/// storage contract needs. Every value is a bound parameter; only identifiers quire itself
-/// chose (its schema and table names) are written into the SQL text.
+/// How many statements a store sent to PostgreSQL and how many times it waited for an answer —
+/// each wait is a round trip this thread sits out; the benchmark and a test count them per command.
+public final class PostgresTraffic: Sendable {
+    private let counts = Mutex<(statements: Int, waits: Int)>((0, 0))
+
+    public var statements: Int { counts.withLock { $0.statements } }
+    public var waits: Int { counts.withLock { $0.waits } }
+
+    func count(statements: Int) { counts.withLock { $0.statements += statements; $0.waits += 1 } }
+}
+
+/// Queries on one leased connection, the synchronous face the storage contract needs: a read
+/// waits for its rows; a write may be held back and sent with the next statement that needs an
+/// answer (`hold`). Every value is a bound parameter; only identifiers quire itself chose (its
+/// schema and table names) are written into the SQL text.
 struct PostgresSQL {
     let connection: PostgresConnection
     let location: PostgresLocation
@@ -36,6 +49,8 @@ struct PostgresSQL {
     let lost = Flag()
     /// Writes held back until a statement needs an answer (see `hold`); shared like `lost`.
     let held = Held()
+    /// The store's tally of statements sent and answers waited for.
+    var traffic: PostgresTraffic? = nil
 
     static func bindings(_ values: [SQLValue]) -> PostgresBindings {
         var binds = PostgresBindings(capacity: values.count)
@@ -67,6 +82,7 @@ struct PostgresSQL {
         let sent = held.groups().map { connection.query(PostgresQuery(unsafeSQL: $0.sql, binds: Self.bindings($0.values)), logger: logger) }
         held.statements.removeAll(keepingCapacity: true)
         let own = connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: logger)
+        traffic?.count(statements: sent.count + 1)
         do {
             let rows: Result<PostgresQueryResult, any Error>
             do { rows = .success(try Self.answer(own, on: connection)) } catch { rows = .failure(error) }

@@ -20,6 +20,8 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
     let pool: PostgresPool
     let projections: Projections
     var schema: String { connection.schema }
+    /// Statements sent and answers waited for since the store was opened.
+    public let traffic = PostgresTraffic()
 
     public var location: String? { connection.url }
     public var projectionNames: [String] { projections.names }
@@ -48,7 +50,8 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
     /// new one — so quire reconnects by itself once the database is back.
     func withConnection<T>(_ body: (PostgresSQL) throws -> T) throws(QuireError) -> T {
         let connection = try pool.lease()
-        let sql = PostgresSQL(connection: connection, location: self.connection, logger: pool.logger)
+        var sql = PostgresSQL(connection: connection, location: self.connection, logger: pool.logger)
+        sql.traffic = traffic
         do {
             let result = try body(sql)
             // Every transaction ends with a statement that sends what was held (COMMIT); anything

@@ -17,6 +17,12 @@ final class PostgresTransaction: StorageWriter {
     /// Users read in this transaction, by id and by the name they were asked for: a command reads
     /// its actor several times. Forgotten when a write touches `auth_users` or a savepoint rolls back.
     private var knownUsers: [String: UserState?] = [:]
+    /// A session's view and its stream's version, read with its access row (`sessionAccess`): a
+    /// command on a session asks for all three before it decides. The views are forgotten when a
+    /// write touches `session_views`, a version moves with each insert into its stream, and both
+    /// are forgotten when a savepoint rolls back.
+    private var knownSessions: [SessionID: SessionState?] = [:]
+    private var knownVersions: [String: Int] = [:]
 
     typealias Head = (tip: LogTip, recordedAt: String?)
 
@@ -156,9 +162,20 @@ final class PostgresTransaction: StorageWriter {
         Int(try sql.scalar("SELECT COUNT(*) FROM auth_users WHERE role = 'system_admin' AND active = 1") ?? 0)
     }
 
+    /// The session's access row — and, in the same statement, its view and its stream's version,
+    /// which the command that asked will read next.
     func sessionAccess(_ id: SessionID) throws -> SessionAccess? {
-        try sql.query(PostgresTables.selectAll(AuthorizationProjector.sessions) + " WHERE session_id = $1", [.text(id.rawValue)])
-            .first.map { AuthorizationProjector.access(try PostgresSQL.storedRow($0)) }
+        let access = AuthorizationProjector.sessions, view = SessionViewsProjector.views
+        guard let row = try sql.query("""
+            SELECT \(access.columnNames.map { "a." + $0 }.joined(separator: ", ")), \(view.columnNames.map { "v." + $0 }.joined(separator: ", ")),
+                (SELECT MAX(version) FROM events WHERE stream = $2)
+            FROM (VALUES (1)) AS one(x) LEFT JOIN auth_sessions a ON a.session_id = $1 LEFT JOIN session_views v ON v.session_id = $1
+            """, [.text(id.rawValue), .text(id.stream)]).first else { return nil }
+        let cells = try PostgresSQL.storedRow(row)
+        let viewStart = access.columns.count, viewEnd = viewStart + view.columns.count
+        knownSessions[id] = .some(cells[viewStart] == .null ? nil : SessionViewsProjector.state(Array(cells[viewStart..<viewEnd])))
+        if case .integer(let version) = cells[viewEnd] { knownVersions[id.stream] = Int(version) } else { knownVersions[id.stream] = 0 }
+        return cells[0] == .null ? nil : AuthorizationProjector.access(Array(cells[0..<viewStart]))
     }
 
     // MARK: - Session views
@@ -170,7 +187,10 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func session(_ id: SessionID) throws -> SessionState? {
-        try sessions(Self.viewColumns + " WHERE session_id = $1", [.text(id.rawValue)]).first
+        if let known = knownSessions[id] { return known }
+        let session = try sessions(Self.viewColumns + " WHERE session_id = $1", [.text(id.rawValue)]).first
+        knownSessions[id] = .some(session)
+        return session
     }
 
     func sessions(_ ids: [SessionID]) throws -> [SessionState] {
@@ -294,7 +314,7 @@ final class PostgresTransaction: StorageWriter {
         var versions: [String: Int] = [:]
         for new in events where versions[new.event.stream] == nil {
             let stream = new.event.stream
-            let current = Int(try sql.scalar("SELECT MAX(version) FROM events WHERE stream = $1", [.text(stream)]) ?? 0)
+            let current = try knownVersions[stream] ?? Int(sql.scalar("SELECT MAX(version) FROM events WHERE stream = $1", [.text(stream)]) ?? 0)
             try AppendRules.check(new.expectedVersion, stream: stream, current: current)
             versions[stream] = current
         }
@@ -306,6 +326,15 @@ final class PostgresTransaction: StorageWriter {
         try projections.apply(zip(appended, events).map { ($0, $1.event) }, to: rows)
         try rows.flush()
         if rows.wrote(AuthorizationProjector.users) { knownUsers.removeAll() }
+        if rows.wrote(SessionViewsProjector.views), !knownSessions.isEmpty {
+            // The view of a session is its stream folded by `SessionState.evolve` (the projector
+            // writes exactly that, and only into the rows of its events' sessions), so a view
+            // this transaction knows moves with the events just appended, without reading it back.
+            for (record, new) in zip(appended, events) {
+                guard let id = new.event.sessionID, let known = knownSessions[id] else { continue }
+                knownSessions[id] = .some(SessionState.evolve(known, new.event, version: record.version, at: record.timestamp) ?? known)
+            }
+        }
         try PostgresStore.setCheckpoints(projections.projectors, position: appended.last!.position, sql)
         return appended
     }
@@ -315,6 +344,7 @@ final class PostgresTransaction: StorageWriter {
     func insert(_ records: [RecordedEvent]) throws {
         guard let last = records.last else { return }
         cachedHead = (LogTip(position: last.position, hash: last.hash), last.recordedAt)
+        for e in records where knownVersions[e.stream] != nil { knownVersions[e.stream] = e.version }
         for start in stride(from: 0, to: records.count, by: 500) {
             let chunk = records[start..<min(start + 500, records.count)]
             var tuples: [String] = []
@@ -361,6 +391,8 @@ final class PostgresTransaction: StorageWriter {
             if sql.isLost { throw error }
             cachedHead = head
             knownUsers.removeAll()
+            knownSessions.removeAll()
+            knownVersions.removeAll()
             if sql.held.statements.count > mark, sql.held.statements[mark].table == nil, sql.held.statements[mark].sql == "SAVEPOINT \(name)" {
                 // Nothing was sent since the savepoint was held: forgetting it and all after is the rollback.
                 sql.held.statements.removeSubrange(mark...)
@@ -387,6 +419,8 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func rebuildProjections(progress: StorageProgress?) throws {
+        knownUsers.removeAll()
+        knownSessions.removeAll()
         try PostgresStore.rebuild(projections, within: self, progress: progress)
     }
 
