@@ -86,7 +86,7 @@ let querySamples = smoke ? 50 : 1000
 let postgresURL = option("--postgres")
 let sections = Set((option("--only") ?? (postgresURL == nil ? "commands,submit,append,log,proofs,server,wrk" : "postgres"))
     .split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk", "postgres"]
+let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk", "postgres", "pg-commands"]
 guard sections.isSubset(of: knownSections) else {
     log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk, postgres (with --postgres URL).")
     exit(64)
@@ -101,6 +101,10 @@ var figures: [Figure] = []
 let quire = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("quire").path
 
 do {
+    if sections.contains("pg-commands"), let url = postgresURL {
+        // Only the durable-command figures on PostgreSQL: what a change to the backend's round trips moves.
+        for f in try PostgresBenchmarks.durableCommands(url: url, option("--commands").flatMap(Int.init) ?? 1_000) { record(f) }
+    }
     if sections.contains("postgres") {
         guard let url = postgresURL else {
             log("the postgres section needs --postgres URL (tools/postgres start prints one).")
