@@ -101,9 +101,8 @@ enum PageTemplates {
               <form method="post" action="/sessions/{{id}}" class="inline-form">
                 <input type="hidden" name="csrf" value="{{csrf}}">
                 <input type="hidden" name="action" value="accept">
-                <input type="checkbox" id="dup-{{id}}" name="allow_duplicate" value="true">
-                <label for="dup-{{id}}" class="inline">Accept even if I already imported this file</label>
                 <button type="submit" aria-label="Accept {{name}}">Accept</button>
+                <button type="submit" name="allow_duplicate" value="true" class="secondary" aria-label="Accept {{name}} even if I already imported this file">Accept even if I already imported this file</button>
               </form>
               <form method="post" action="/sessions/{{id}}" class="inline-form">
                 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -253,7 +252,7 @@ enum PageTemplates {
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="action" value="share">
             <label for="share-with">Colleague's email</label>
-            <input type="email" id="share-with" name="with" autocomplete="off" required>
+            <input type="email" id="share-with" name="with" required>
             <label for="share-role">Role</label>
             <select id="share-role" name="role">
               {{#roles}}<option value="{{value}}">{{label}}</option>{{/roles}}
@@ -270,7 +269,7 @@ enum PageTemplates {
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="action" value="offer">
             <label for="offer-to">Offer to (email)</label>
-            <input type="email" id="offer-to" name="to" autocomplete="off" required>
+            <input type="email" id="offer-to" name="to" required>
             <button type="submit">Offer session</button>
           </form>
           {{/offerable}}
@@ -284,7 +283,7 @@ enum PageTemplates {
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="action" value="transfer">
             <label for="transfer-to">New owner (email)</label>
-            <input type="email" id="transfer-to" name="to" autocomplete="off" required>
+            <input type="email" id="transfer-to" name="to" required>
             <label for="transfer-reason">Reason (optional)</label>
             <input type="text" id="transfer-reason" name="reason" autocomplete="off">
             <button type="submit">Transfer session</button>
@@ -383,7 +382,7 @@ enum PageTemplates {
             <label for="transfer-session">Session id</label>
             <input type="text" id="transfer-session" name="session_id" value="{{transfer.sessionID}}" autocomplete="off" required spellcheck="false">
             <label for="transfer-to">New owner (email)</label>
-            <input type="email" id="transfer-to" name="to" value="{{transfer.to}}" autocomplete="off" required>
+            <input type="email" id="transfer-to" name="to" value="{{transfer.to}}" required>
             <label for="transfer-reason">Reason (optional)</label>
             <input type="text" id="transfer-reason" name="reason" value="{{transfer.reason}}" autocomplete="off">
             <button type="submit">Transfer session</button>
