@@ -133,6 +133,17 @@ struct PagesHandoverTests {
             #expect(try f.service.sessions(as: .named(ServerFixture.alice)).map(\.id) == [july])
             #expect(try f.service.sessions(as: .named(ServerFixture.bob)).map(\.id) == [june])
 
+            // Bob already has this file: accepting is refused as a duplicate, in words, unless he says so.
+            let copy = try Self.create(f, "Bob's copy", by: ServerFixture.bob, code: "D")
+            let theirs = try Self.create(f, "August", by: ServerFixture.alice, code: "D")
+            _ = try await Self.post(client, "/sessions/\(theirs)", alice, [("action", "offer"), ("to", ServerFixture.bob)])
+            let duplicate = try await Self.post(client, "/sessions/\(theirs)", bob, [("action", "accept")])
+            #expect(duplicate.status == .conflict)
+            #expect(P.html(duplicate).contains("This file is already imported in your session \(copy)"))
+            #expect(P.html(duplicate).contains(#"data-offer="\#(theirs)""#))  // still there to answer
+            let anyway = try await Self.post(client, "/sessions/\(theirs)", bob, [("action", "accept"), ("allow_duplicate", "true")])
+            #expect(P.html(anyway).contains("the session is yours now"))
+
             // Declining again: the refusal in one sentence, in the workspace.
             let again = try await Self.post(client, "/sessions/\(july)", alice, [("action", "decline")])
             #expect(again.status == .badRequest)
@@ -264,6 +275,40 @@ struct PagesHandoverTests {
             #expect(theirs.status == .forbidden)
             #expect(P.html(theirs).contains("Only a system admin may clean up other users&#39;") || P.html(theirs).contains("Only a system admin may clean up other users'"))
             #expect(try Self.denials(f).count == before + 1)
+        }
+    }
+    /// Every new form is a state-changing post: without the page's CSRF token, or from another
+    /// site, it is refused and nothing is appended.
+    @Test func theNewFormsNeedTheirCSRFTokenAndOurOrigin() async throws {
+        let f = try await ServerFixture()
+        let app = try await f.application()
+        let id = try Self.create(f, "June", by: ServerFixture.ops)
+        let opsToken = try await f.token(ServerFixture.ops)
+        try await app.test(.router) { client in
+            let ops = try await P.signIn(client, token: opsToken)
+            let posts: [(String, [(String, String)])] = [
+                ("/sessions/\(id)", [("action", "share"), ("with", ServerFixture.bob)]),
+                ("/sessions/\(id)", [("action", "unshare"), ("with", ServerFixture.bob)]),
+                ("/sessions/\(id)", [("action", "offer"), ("to", ServerFixture.bob)]),
+                ("/sessions/\(id)", [("action", "transfer"), ("to", ServerFixture.bob)]),
+                ("/sessions/\(id)", [("action", "accept")]),
+                ("/sessions/\(id)", [("action", "decline")]),
+                ("/monitor", [("session_id", id), ("to", ServerFixture.bob)]),
+                ("/cleanup", [("action", "confirm"), ("idle_hours", "0"), ("expected", id), ("command_id", "forged")]),
+            ]
+            let before = try f.eventCount()
+            for (uri, fields) in posts {
+                let forged = try await client.execute(uri: uri, method: .post,
+                                                      headers: ops.cookie.merging([.contentType: "application/x-www-form-urlencoded"]),
+                                                      body: P.form([("csrf", "wrong")] + fields))
+                #expect(forged.status == .forbidden, "\(uri) \(fields)")
+                let crossSite = try await client.execute(uri: uri, method: .post,
+                                                         headers: ops.cookie.merging([.contentType: "application/x-www-form-urlencoded",
+                                                                                      .origin: "https://evil.example"]),
+                                                         body: P.form([("csrf", ops.csrf)] + fields))
+                #expect(crossSite.status == .forbidden, "\(uri) \(fields)")
+            }
+            #expect(try f.eventCount() == before)
         }
     }
 }
