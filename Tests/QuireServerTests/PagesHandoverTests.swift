@@ -238,7 +238,7 @@ struct PagesHandoverTests {
             let listed = preview.components(separatedBy: "<tr data-session=\"").dropFirst().map { String($0.prefix(while: { $0 != "\"" })) }
             #expect(Set(listed) == Set(done))
             #expect(!preview.contains(bobs))
-            #expect(preview.contains("Delete these sessions"))
+            #expect(preview.contains("2 sessions match.") && preview.contains("Delete these sessions"))
             #expect(try f.eventCount() == count)
             let commandID = try #require(Self.hidden("command_id", in: preview))
             let expected = try #require(Self.hidden("expected", in: preview))

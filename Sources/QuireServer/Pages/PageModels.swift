@@ -108,7 +108,6 @@ enum PageModel {
 
     /// Someone a session is shared with, on its owner's page.
     struct CollaboratorRow {
-        var userID: String
         var email: String
         var role: String
     }
@@ -220,14 +219,15 @@ enum PageModel {
         var notices: [Notice]
         var filter: CleanupFields
         var statuses: [StatusOption]
-        /// After a dry run: what would be deleted, and the confirm form's hidden fields.
+        /// After a dry run: what would be deleted (the first `cleanupRows`), and the confirm
+        /// form's hidden fields: a digest of the whole list and the command id to run under.
         var preview: Bool
-        var hasMatches: Bool
+        /// "2 sessions match."
+        var countText: String
         var matches: [CleanupRow]
+        var moreNote: String?
         var expected: String
         var commandID: String
-        /// After the cleanup ran.
-        var done: Bool
     }
 
     struct CleanupFields {

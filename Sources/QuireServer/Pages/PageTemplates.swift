@@ -460,6 +460,7 @@ enum PageTemplates {
         {{#preview}}
         <section class="card" aria-labelledby="preview-heading">
           <h2 id="preview-heading">These sessions would be deleted</h2>
+          <p id="cleanup-count">{{countText}}</p>
           <div class="table-wrap">
           <table id="cleanup-matches">
             <caption class="sr-only">Sessions the filters match</caption>
@@ -469,6 +470,7 @@ enum PageTemplates {
             </tbody>
           </table>
           </div>
+          {{#moreNote}}<p class="help">{{moreNote}}</p>{{/moreNote}}
           <form method="post" action="/cleanup" id="confirm-form">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="action" value="confirm">

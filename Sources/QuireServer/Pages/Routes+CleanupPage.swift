@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import QuireCore
 import QuireService
+import QuireStorage
 
 /// The cleanup page: `quire cleanup`'s filters, a dry run first, and only then — after the
 /// admin has seen exactly what would go — the deletion, under one command id.
@@ -14,10 +15,10 @@ extension Routes {
     }
 
     /// `POST /cleanup` with the filters and `action`: `preview` lists what the filters match (a
-    /// dry run, appending nothing); `confirm` carries the listed ids and the command id the preview
-    /// chose, and deletes — unless the filters now match a session that was not on the list, in
-    /// which case the new list is shown to confirm again. Sending the same confirmation twice
-    /// deletes nothing more: the command id makes the cleanup idempotent.
+    /// dry run, appending nothing); `confirm` carries a digest of the listed ids and the command id
+    /// the preview chose, and deletes — unless the filters now match another list, which is then
+    /// shown to confirm again. Sending the same confirmation twice deletes nothing more: the
+    /// command id makes the cleanup idempotent.
     func cleanupAction(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let form = FormData.urlEncoded(try await request.collectBody(limit: 256 * 1024, timeout: configuration.readTimeout))
         try PageSession.checkForm(form, viewer, request)
@@ -33,9 +34,11 @@ extension Routes {
         let service = service, actor = viewer.actor
         do throws(QuireError) {
             let dry = try await Blocking.run { () throws(QuireError) in try service.cleanup(filter, dryRun: true, as: actor) }
-            let listed = Set(field("expected").split(separator: ",").map(String.init))
             let commandID = field("command_id")
-            guard form["action"] == "confirm", !commandID.isEmpty, Set(dry.sessions.map(\.sessionID)).isSubset(of: listed) else {
+            // Nothing left to match is a confirmation sent again: the run under its command id
+            // appends nothing, or finishes the plan it recorded (the list that was confirmed).
+            let same = dry.sessions.isEmpty || Self.listDigest(dry.sessions.map(\.sessionID)) == field("expected")
+            guard form["action"] == "confirm", !commandID.isEmpty, same else {
                 var notices: [PageModel.Notice] = []
                 if form["action"] == "confirm" {
                     notices.append(.warn("The sessions these filters match changed since you looked. Nothing was deleted; check the list again."))
@@ -50,7 +53,7 @@ extension Routes {
             let sentence = report.deleted == 0 && !report.sessions.isEmpty
                 ? "This cleanup already ran under command id \(commandID); nothing more was deleted."
                 : "Deleted \(report.deleted) \(report.deleted == 1 ? "session" : "sessions") (\(report.filter)) under command id \(commandID)."
-            return cleanupResponse(viewer, fields: fields, notices: [.ok(sentence)], done: true)
+            return cleanupResponse(viewer, fields: fields, notices: [.ok(sentence)])
         } catch {
             // A filter naming another user's sessions is refused (and recorded) by the service.
             let status = error.code == .unknownUser ? .badRequest : APIError(error).status
@@ -83,18 +86,29 @@ extension Routes {
         return filter
     }
 
+    /// What the confirm form carries instead of the list itself, which may be long.
+    static func listDigest(_ ids: [String]) -> String {
+        HashChain.sha256Hex(Array(ids.sorted().joined(separator: "\n").utf8))
+    }
+
+    /// The dry run's list shows at most this many sessions.
+    static let cleanupRows = 500
+
     func cleanupResponse(_ viewer: Viewer, fields: PageModel.CleanupFields, notices: [PageModel.Notice] = [],
-                         preview: CleanupReport? = nil, done: Bool = false, status: HTTPResponse.Status = .ok) -> Response {
+                         preview: CleanupReport? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let statuses = [("", "any status"), ("in_progress", "in progress"), ("completed", "completed"), ("expired", "expired")]
             .map { PageModel.StatusOption(value: $0.0, label: $0.1, selected: $0.0 == fields.status) }
-        let matches = (preview?.sessions ?? []).map {
+        let all = preview?.sessions ?? []
+        let matches = all.prefix(Self.cleanupRows).map {
             PageModel.CleanupRow(id: $0.sessionID, name: $0.name, ownerEmail: $0.ownerEmail ?? "nobody (legacy)",
                                  status: $0.status.replacingOccurrences(of: "_", with: " "))
         }
         let model = PageModel.Cleanup(
             viewer: .init(viewer), csrf: viewer.csrf, isSystemAdmin: viewer.isSystemAdmin, notices: notices, filter: fields,
-            statuses: statuses, preview: !matches.isEmpty, hasMatches: !matches.isEmpty, matches: matches,
-            expected: matches.map(\.id).joined(separator: ","), commandID: "page-cleanup-" + Identifier.newUUID(), done: done)
+            statuses: statuses, preview: !matches.isEmpty,
+            countText: all.count == 1 ? "1 session matches." : "\(all.count) sessions match.", matches: Array(matches),
+            moreNote: all.count > Self.cleanupRows ? "… and \(all.count - Self.cleanupRows) more; quire cleanup --dry-run lists them all." : nil,
+            expected: Self.listDigest(all.map(\.sessionID)), commandID: "page-cleanup-" + Identifier.newUUID())
         return html("cleanup", model, status: status)
     }
 }

@@ -208,7 +208,7 @@ extension Routes {
         let service = service, actor = viewer.actor
         let emails = try await Blocking.run { () throws(QuireError) in try service.emails(of: people, as: actor) }
         let collaborators = isOwner
-            ? (session.collaborators ?? [:]).map { PageModel.CollaboratorRow(userID: $0.key, email: emails[$0.key] ?? $0.key, role: $0.value) }
+            ? (session.collaborators ?? [:]).map { PageModel.CollaboratorRow(email: emails[$0.key] ?? $0.key, role: $0.value) }
                 .sorted { $0.email < $1.email }
             : []
         let pending: String? = session.offeredTo.flatMap { to in
