@@ -20,7 +20,7 @@ extension Routes {
     /// shown to confirm again. Sending the same confirmation twice deletes nothing more: the
     /// command id makes the cleanup idempotent.
     func cleanupAction(_ request: Request, _ viewer: Viewer) async throws -> Response {
-        let form = FormData.urlEncoded(try await request.collectBody(limit: 256 * 1024, timeout: configuration.readTimeout))
+        let form = FormData.urlEncoded(try await request.collectBody(limit: 64 * 1024, timeout: configuration.readTimeout))
         try PageSession.checkForm(form, viewer, request)
         func field(_ name: String) -> String { form[name]?.trimmingCharacters(in: .whitespaces) ?? "" }
         let fields = PageModel.CleanupFields(legacy: form["legacy"] == "true", expired: form["expired"] == "true", status: field("status"),

@@ -204,7 +204,7 @@ extension Routes {
         let isOwner = session.ownerID == viewer.user.id.rawValue
         let live = row.status != SessionStatus.deleted.rawValue
         // The collaborators and the offer's recipient, by email; only the owner's page lists them.
-        let people = (isOwner ? Array((session.collaborators ?? [:]).keys) : []) + [session.offeredTo].compactMap { $0 }
+        let people = isOwner ? Array((session.collaborators ?? [:]).keys) + [session.offeredTo].compactMap { $0 } : []
         let service = service, actor = viewer.actor
         let emails = try await Blocking.run { () throws(QuireError) in try service.emails(of: people, as: actor) }
         let collaborators = isOwner
