@@ -398,6 +398,9 @@ def test_sharing_offers_transfer_and_cleanup_in_the_pages():
         wait(alice, lambda d: f"Shared with {EMAILS['bob']} as viewer." in text(d), what="shared")
         assert "viewer" in text(alice, f"tr[data-collaborator='{EMAILS['bob']}']")
         axe_clean(alice, "session (owner, shared)")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        alice.execute_script("document.getElementById('share-heading').scrollIntoView()")
+        alice.save_screenshot(str(SHOTS / "session-sharing.png"))
 
         # Bob sees it in his list, marked, and its page gives him no control.
         bob.get(BASE + "/")
