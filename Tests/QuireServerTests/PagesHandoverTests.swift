@@ -311,4 +311,29 @@ struct PagesHandoverTests {
             #expect(try f.eventCount() == before)
         }
     }
+    /// An expired session's page offers its owner Reopen (and no progress form); an editor gets neither.
+    @Test func anExpiredSessionIsReopenedFromItsOwnersPage() async throws {
+        let f = try await ServerFixture()
+        let app = try await f.application()
+        let id = try Self.create(f, "June", by: ServerFixture.alice)
+        _ = try f.service.handle(.command(.shareSession(ShareSession(sessionID: SessionID(id), with: ServerFixture.bob, role: .editor))),
+                                 as: .named(ServerFixture.alice))
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try f.service.sweep(fallback: TimeSpan("1s")).expired.map(\.sessionID) == [id])
+        let aliceToken = try await f.token(ServerFixture.alice), bobToken = try await f.token(ServerFixture.bob)
+        try await app.test(.router) { client in
+            let alice = try await P.signIn(client, token: aliceToken)
+            let bob = try await P.signIn(client, token: bobToken)
+            let expired = P.html(try await Self.get(client, "/sessions/\(id)", alice))
+            #expect(expired.contains(#"<dd id="status">Expired</dd>"#))
+            #expect(expired.contains("Reopen session") && !expired.contains("Save progress"))
+            let editor = P.html(try await Self.get(client, "/sessions/\(id)", bob))
+            #expect(!editor.contains("Reopen session") && !editor.contains("Save progress"))
+            let version = try #require(Self.hidden("version", in: expired))
+            let reopened = try await Self.post(client, "/sessions/\(id)", alice, [("action", "reopen"), ("version", version)])
+            #expect(P.html(reopened).contains("The session is in progress again."))
+            #expect(P.html(reopened).contains("Save progress") && !P.html(reopened).contains("Reopen session"))
+            #expect(P.html(try await Self.get(client, "/sessions/\(id)", bob)).contains("Save progress"))
+        }
+    }
 }
