@@ -72,13 +72,13 @@ extension Routes {
         }
         if !f.olderThan.isEmpty {
             guard let span = TimeSpan(f.olderThan) else {
-                throw APIError.badRequest("'Older than' takes a duration (\(TimeSpan.examples)), not '\(f.olderThan)'.")
+                throw APIError.badRequest("'Last changed at least' takes a duration (\(TimeSpan.examples)), not '\(f.olderThan)'.")
             }
             filter.olderThan = span
         }
         if !f.idleHours.isEmpty {
             guard let hours = Double(f.idleHours), hours.isFinite else {
-                throw APIError.badRequest("'Idle for at least' takes a number of hours, not '\(f.idleHours)'.")
+                throw APIError.badRequest("'Not used for at least' takes a number of hours, not '\(f.idleHours)'.")
             }
             filter.idleHours = hours
         }
