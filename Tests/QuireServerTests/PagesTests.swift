@@ -257,7 +257,7 @@ struct PagesTests {
         let f = try await ServerFixture()
         let app = try await f.application()
         try await app.test(.router) { client in
-            for uri in ["/monitor", "/audit", "/sessions/x", "/live"] {
+            for uri in ["/monitor", "/audit", "/sessions/x", "/live", "/cleanup"] {
                 let r = try await client.execute(uri: uri, method: .get, headers: [.cookie: "quire_token=forged; quire_csrf=x"])
                 #expect(r.status == .seeOther, "\(uri)")
                 #expect(r.headers[.location] == "/")

@@ -7,7 +7,8 @@ Two admins sign in in two browser contexts at once, each imports a paper and see
 the duplicate refusal and the similar-session warning are shown in words; progress, complete and
 delete work, and a version conflict is explained; the other admin's session URL gives exactly the
 not-found page; the system admin's dashboard shows both sessions and updates without a reload;
-the audit view shows the denied attempt; axe-core finds no serious accessibility violation.
+the audit view shows the denied attempt; axe-core finds no serious accessibility violation. Sharing,
+an offer accepted, a transfer from the monitor and a cleanup after its dry run, with no axe violation at all.
 """
 
 import json
@@ -353,3 +354,122 @@ def test_a_web_app_on_its_own_origin_calls_the_api():
         driver.quit()
         allowed.shutdown()
         other.shutdown()
+
+
+def axe_clean(driver, page):
+    """Stricter than axe_check, for the hand-over and cleanup forms: no violation of any impact."""
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    assert not results["violations"], f"{page}: " + "; ".join(
+        f"{v['id']} ({v.get('impact')}): {v['help']} ({len(v['nodes'])} nodes)" for v in results["violations"])
+
+
+def paper_file(code, subject):
+    path = pathlib.Path(tempfile.mkdtemp()) / f"{code.replace('/', '-')}.json"
+    path.write_text(json.dumps({"paper": {"code": code, "subject": subject, "year": 2024},
+                                "questions": [{"number": n, "text": f"Q{n}"} for n in range(1, 6)]}))
+    return path
+
+
+def submit_form(driver, form_id):
+    driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]").click()
+
+
+def test_sharing_offers_transfer_and_cleanup_in_the_pages():
+    """Issue 17 in the pages: Alice shares a session with Bob (viewer), offers him another which he
+    accepts, a system admin transfers the first from the monitor and Alice's old page is refused;
+    then Alice cleans up her completed sessions after seeing the dry run. Every new form passes axe."""
+    alice, bob, ops = browser(), browser(), browser()
+    try:
+        for driver, who in ((alice, "alice"), (bob, "bob"), (ops, "ops")):
+            sign_in(driver, who)
+        upload(alice, paper_file("HAND/1", "Handover"), name="Shared paper")
+        upload(alice, paper_file("HAND/2", "Offered"), name="Offered paper")
+        mine = {s["name"]: s["id"] for s in api("GET", "/v1/sessions", "alice")}
+        shared, offered = mine["Shared paper"], mine["Offered paper"]
+
+        # The owner's page: share with Bob as a viewer; he is listed with his role.
+        alice.get(f"{BASE}/sessions/{shared}")
+        axe_clean(alice, "session (owner, not shared)")
+        alice.find_element(By.ID, "share-with").send_keys(EMAILS["bob"])
+        Select(alice.find_element(By.ID, "share-role")).select_by_value("viewer")
+        submit_form(alice, "share-form")
+        wait(alice, lambda d: f"Shared with {EMAILS['bob']} as viewer." in text(d), what="shared")
+        assert "viewer" in text(alice, f"tr[data-collaborator='{EMAILS['bob']}']")
+        axe_clean(alice, "session (owner, shared)")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        alice.execute_script("document.getElementById('share-heading').scrollIntoView()")
+        alice.save_screenshot(str(SHOTS / "session-sharing.png"))
+
+        # Bob sees it in his list, marked, and its page gives him no control.
+        bob.get(BASE + "/")
+        assert "Shared with you (viewer)" in text(bob, f"tr[data-session='{shared}']")
+        bob.get(f"{BASE}/sessions/{shared}")
+        assert "Shared with you as viewer by " + EMAILS["alice"] in text(bob)
+        assert not bob.find_elements(By.CSS_SELECTOR, "main form")
+        axe_clean(bob, "session (viewer)")
+
+        # Alice offers the other one to Bob; it waits in his workspace until he accepts.
+        alice.get(f"{BASE}/sessions/{offered}")
+        alice.find_element(By.ID, "offer-to").send_keys(EMAILS["bob"])
+        submit_form(alice, "offer-form")
+        wait(alice, lambda d: "the session stays yours until they accept" in text(d), what="offered")
+        assert "Offered to " + EMAILS["bob"] + " until" in text(alice, "#pending-offer")
+        bob.get(BASE + "/")
+        assert "Offered to you" in text(bob)
+        assert "from " + EMAILS["alice"] in text(bob, f"li[data-offer='{offered}']")
+        axe_clean(bob, "workspace with an offer")
+        bob.find_element(By.CSS_SELECTOR, f"li[data-offer='{offered}'] input[value=accept]").find_element(By.XPATH, "..").submit()
+        wait(bob, lambda d: "the session is yours now" in text(d), what="accepted")
+        assert text(bob, "#owner") == EMAILS["bob"]
+
+        # Alice has the shared session's page open when a system admin transfers it to Bob from the
+        # monitor, which names its collaborator.
+        alice.get(f"{BASE}/sessions/{shared}")
+        ops.get(BASE + "/monitor")
+        assert EMAILS["bob"] + " (viewer)" in text(ops, f"tr[data-session='{shared}'] .collaborators")
+        assert "offers waiting for an answer" in text(ops) and "Last sweep" in text(ops)
+        axe_clean(ops, "monitor")
+        ops.find_element(By.CSS_SELECTOR, f"tr[data-session='{shared}'] a[href*='transfer=']").click()
+        wait(ops, lambda d: d.find_element(By.ID, "transfer-session").get_attribute("value") == shared, what="transfer form filled")
+        ops.find_element(By.ID, "transfer-to").send_keys(EMAILS["bob"])
+        ops.find_element(By.ID, "transfer-reason").send_keys("Alice is on leave")
+        submit_form(ops, "transfer-form")
+        wait(ops, lambda d: "Transferred" in text(d, ".notice"), what="transferred")
+        assert EMAILS["bob"] in text(ops, ".notice")
+
+        # Alice's page from before the transfer: her post is refused with the not-found page, and recorded.
+        field = alice.find_element(By.ID, "progress-input")
+        field.clear()
+        field.send_keys("55")
+        alice.find_element(By.CSS_SELECTOR, "form input[value=progress]").find_element(By.XPATH, "..").submit()
+        wait(alice, lambda d: "Not found" in text(d), what="former owner refused")
+        assert "is visible to you" in text(alice)
+        denied = api("GET", f"/v1/audit?denied=true&session={shared}", "ops")
+        assert any(r["actor_email"] == EMAILS["alice"] and r["payload"]["command"] == "session.update" for r in denied), denied
+
+        # Cleanup: the dry run lists exactly her completed sessions; only the confirmation deletes.
+        assert offered not in {s["id"] for s in api("GET", "/v1/sessions", "alice")}  # Bob's now
+        upload(alice, paper_file("HAND/3", "Cleanup"), name="Finished paper")
+        finished = {s["name"]: s["id"] for s in api("GET", "/v1/sessions", "alice")}["Finished paper"]
+        api("POST", f"/v1/sessions/{finished}/complete", "alice")
+        expected = {s["id"] for s in api("GET", "/v1/sessions", "alice")
+                    if s["status"] == "completed" and s["owner_email"] == EMAILS["alice"]}
+        alice.get(BASE + "/cleanup")
+        axe_clean(alice, "cleanup")
+        Select(alice.find_element(By.ID, "c-status")).select_by_value("completed")
+        submit_form(alice, "cleanup-form")
+        wait(alice, lambda d: "These sessions would be deleted" in text(d), what="dry run listed")
+        listed = set(alice.execute_script(
+            "return Array.from(document.querySelectorAll('#cleanup-matches tr[data-session]')).map(r => r.dataset.session);"))
+        assert listed == expected, (listed, expected)
+        assert {s["id"] for s in api("GET", "/v1/sessions", "alice")} >= expected  # nothing deleted yet
+        axe_clean(alice, "cleanup dry run")
+        submit_form(alice, "confirm-form")
+        wait(alice, lambda d: "Deleted" in text(d, ".notice"), what="cleaned up")
+        assert f"Deleted {len(expected)} session" in text(alice, ".notice")
+        assert not {s["id"] for s in api("GET", "/v1/sessions", "alice")} & expected
+    finally:
+        for d in (alice, bob, ops):
+            d.quit()

@@ -21,7 +21,7 @@ enum PageAssets {
         .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0; }
         label { display: block; font-weight: 600; margin: .6rem 0 .2rem; }
         label.inline { display: inline; font-weight: 400; }
-        input[type=text], input[type=number], select, textarea { width: 100%; max-width: 32rem; padding: .45rem; border: 1px solid #767676; border-radius: 4px; font: inherit; }
+        input[type=text], input[type=email], input[type=number], select, textarea { width: 100%; max-width: 32rem; padding: .45rem; border: 1px solid #767676; border-radius: 4px; font: inherit; }
         textarea { font-family: ui-monospace, monospace; font-size: .85rem; }
         button, .button { display: inline-block; margin-top: .6rem; padding: .5rem 1rem; border: 0; border-radius: 4px; background: var(--accent); color: #fff; font: inherit; font-weight: 600; cursor: pointer; text-decoration: none; }
         button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); margin-top: 0; }

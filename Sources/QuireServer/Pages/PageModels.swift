@@ -54,6 +54,8 @@ enum PageModel {
         var inProgress: Bool
         /// "Shared with you (editor)" on a collaborator's list.
         var sharedNote: String?
+        /// The owner's email; "nobody (legacy)" for a legacy session.
+        var ownerEmail: String
 
         init(_ s: SessionView, now: Timestamp) {
             id = s.id
@@ -76,6 +78,7 @@ enum PageModel {
             version = s.contentVersion ?? s.version  // the version a form compares: reading does not move it
             inProgress = s.status == SessionStatus.inProgress.rawValue
             sharedNote = s.sharedWithYou.map { "Shared with you (\($0))" }
+            ownerEmail = s.ownerEmail ?? (s.ownerID == nil ? "nobody (legacy)" : "unknown user")
         }
     }
 
@@ -87,6 +90,31 @@ enum PageModel {
         var hasSessions: Bool
         var sessions: [SessionRow]
         var moreNote: String?
+        /// Sessions other admins offered to the viewer, waiting for an answer.
+        var hasOffers: Bool
+        var offers: [OfferRow]
+    }
+
+    /// A session offered to the viewer: accept or decline it.
+    struct OfferRow {
+        var id: String
+        var name: String
+        var fileName: String
+        var fromEmail: String
+        /// When the offer lapses (RFC 3339).
+        var until: String
+        var status: String
+    }
+
+    /// Someone a session is shared with, on its owner's page.
+    struct CollaboratorRow {
+        var email: String
+        var role: String
+    }
+
+    struct RoleOption {
+        var value: String
+        var label: String
     }
 
     struct StepOption {
@@ -105,6 +133,17 @@ enum PageModel {
         var reopenable: Bool
         var deletable: Bool
         var legacyNote: String?
+        /// Sharing, offering and (system admins) transferring: the owner's controls.
+        var shareable: Bool
+        var hasCollaborators: Bool
+        var collaborators: [CollaboratorRow]
+        var roles: [RoleOption]
+        var offerable: Bool
+        /// "Offered to bob@… until …" while an offer waits for an answer.
+        var pendingOffer: String?
+        var transferable: Bool
+        /// "Shared with you as editor by alice@…" for a collaborator.
+        var sharedNote: String?
     }
 
     struct MonitorRow {
@@ -118,6 +157,8 @@ enum PageModel {
         var progress: Int
         var questionCount: Int
         var questionsImported: Int
+        /// "bob@… (editor), cy@… (viewer)", or empty when the session is not shared.
+        var collaborators: String
     }
 
     struct Totals {
@@ -130,6 +171,10 @@ enum PageModel {
         /// Sessions the stale-session timeout expired, and the timeout ("14d", "off", "not set").
         var expired: Int
         var expireAfter: String
+        var pendingOffers: Int
+        /// When this server last swept ("3 min ago"), or "not since this server started".
+        var lastSweep: String
+        var lastSweepAt: String?
     }
 
     struct DeniedRow {
@@ -154,6 +199,57 @@ enum PageModel {
         var chartHours: Int
         var hasDenied: Bool
         var denied: [DeniedRow]
+        var notices: [Notice]
+        /// The hand-over form: the session id it was opened for, and the fields as last sent.
+        var transfer: TransferForm
+    }
+
+    struct TransferForm {
+        var sessionID: String
+        var to: String
+        var reason: String
+    }
+
+    /// The cleanup page: the filters as given, then the dry run's list with a confirm button,
+    /// then what was deleted.
+    struct Cleanup {
+        var viewer: ViewerModel
+        var csrf: String
+        var isSystemAdmin: Bool
+        var notices: [Notice]
+        var filter: CleanupFields
+        var statuses: [StatusOption]
+        /// After a dry run: what would be deleted (the first `cleanupRows`), and the confirm
+        /// form's hidden fields: a digest of the whole list and the command id to run under.
+        var preview: Bool
+        /// "2 sessions match."
+        var countText: String
+        var matches: [CleanupRow]
+        var moreNote: String?
+        var expected: String
+        var commandID: String
+    }
+
+    struct CleanupFields {
+        var legacy: Bool
+        var expired: Bool
+        var status: String
+        var olderThan: String
+        var owner: String
+        var idleHours: String
+    }
+
+    struct StatusOption {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct CleanupRow {
+        var id: String
+        var name: String
+        var ownerEmail: String
+        var status: String
     }
 
     struct AuditFilter {

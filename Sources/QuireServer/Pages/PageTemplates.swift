@@ -6,6 +6,7 @@ enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "signin": signin, "workspace": workspace, "session": session, "monitor": monitor,
         "audit": audit, "history": history, "explain": explain, "notfound": notFound, "error": error,
+        "cleanup": cleanup,
     ]
 
     static let layout = """
@@ -26,6 +27,7 @@ enum PageTemplates {
             <a href="/">Workspace</a>
             {{#isSystemAdmin}}<a href="/monitor">Monitor</a>{{/isSystemAdmin}}
             <a href="/audit">Audit</a>
+            <a href="/cleanup">Cleanup</a>
           </nav>
           <form class="signout" method="post" action="/logout">
             <input type="hidden" name="csrf" value="{{csrf}}">
@@ -88,6 +90,30 @@ enum PageTemplates {
           <p class="help">Other users can work on their own imports simultaneously.</p>
         </section>
         {{/inProgress}}
+        {{#hasOffers}}
+        <section class="card" aria-labelledby="offers-heading">
+          <h2 id="offers-heading">Offered to you</h2>
+          <p class="help">Another admin wants to hand these sessions over to you. Nothing changes hands until you accept.</p>
+          <ul class="offers">
+          {{#offers}}
+            <li data-offer="{{id}}">
+              <p><strong>{{name}}</strong> · {{fileName}} · {{status}} · from {{fromEmail}} · until <time datetime="{{until}}">{{until}}</time></p>
+              <form method="post" action="/sessions/{{id}}" class="inline-form">
+                <input type="hidden" name="csrf" value="{{csrf}}">
+                <input type="hidden" name="action" value="accept">
+                <button type="submit" aria-label="Accept {{name}}">Accept</button>
+                <button type="submit" name="allow_duplicate" value="true" class="secondary" aria-label="Accept {{name}} even if I already imported this file">Accept even if I already imported this file</button>
+              </form>
+              <form method="post" action="/sessions/{{id}}" class="inline-form">
+                <input type="hidden" name="csrf" value="{{csrf}}">
+                <input type="hidden" name="action" value="decline">
+                <button type="submit" class="secondary" aria-label="Decline {{name}}">Decline</button>
+              </form>
+            </li>
+          {{/offers}}
+          </ul>
+        </section>
+        {{/hasOffers}}
         <section aria-labelledby="recent-heading">
           <h2 id="recent-heading">Your recent import sessions</h2>
           <p class="help">Each user has their own isolated workspace.</p>
@@ -145,6 +171,7 @@ enum PageTemplates {
         {{#session}}
         <dl class="facts">
           <dt>File</dt><dd>{{fileName}}</dd>
+          <dt>Owner</dt><dd id="owner">{{ownerEmail}}</dd>
           <dt>Status</dt><dd id="status">{{statusName}}</dd>
           <dt>Step</dt><dd id="step">{{step}}</dd>
           <dt>Progress</dt><dd><progress max="100" value="{{progress}}" aria-label="Progress">{{progress}}%</progress> <span id="progress">{{progress}}%</span></dd>
@@ -153,6 +180,7 @@ enum PageTemplates {
           <dt>Last access</dt><dd><time datetime="{{lastAccessedAt}}">{{lastAccess}}</time></dd>
         </dl>
         {{/session}}
+        {{#sharedNote}}<p class="help" id="shared-note">{{sharedNote}}</p>{{/sharedNote}}
         {{#changeable}}
         <section class="card" aria-labelledby="progress-heading">
           <h2 id="progress-heading">Record progress</h2>
@@ -194,6 +222,74 @@ enum PageTemplates {
         </section>
         {{/reopenable}}
         {{#legacyNote}}<p class="help">{{legacyNote}}</p>{{/legacyNote}}
+        {{#shareable}}
+        <section class="card" aria-labelledby="share-heading">
+          <h2 id="share-heading">Work on it together</h2>
+          {{#hasCollaborators}}
+          <div class="table-wrap">
+          <table id="collaborators">
+            <caption>Shared with</caption>
+            <thead><tr><th scope="col">Colleague</th><th scope="col">Role</th><th scope="col"><span class="sr-only">Remove</span></th></tr></thead>
+            <tbody>
+            {{#collaborators}}
+            <tr data-collaborator="{{email}}">
+              <td>{{email}}</td>
+              <td>{{role}}</td>
+              <td><form method="post" action="/sessions/{{session.id}}">
+                <input type="hidden" name="csrf" value="{{csrf}}">
+                <input type="hidden" name="action" value="unshare">
+                <input type="hidden" name="with" value="{{email}}">
+                <button type="submit" class="secondary" aria-label="Stop sharing with {{email}}">Stop sharing</button>
+              </form></td>
+            </tr>
+            {{/collaborators}}
+            </tbody>
+          </table>
+          </div>
+          {{/hasCollaborators}}
+          {{^hasCollaborators}}<p class="help">Nobody else works on this session yet.</p>{{/hasCollaborators}}
+          <form method="post" action="/sessions/{{session.id}}" id="share-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="action" value="share">
+            <label for="share-with">Colleague's email</label>
+            <input type="email" id="share-with" name="with" required>
+            <label for="share-role">Role</label>
+            <select id="share-role" name="role">
+              {{#roles}}<option value="{{value}}">{{label}}</option>{{/roles}}
+            </select>
+            <button type="submit">Share session</button>
+          </form>
+        </section>
+        <section class="card" aria-labelledby="offer-heading">
+          <h2 id="offer-heading">Hand it over</h2>
+          {{#pendingOffer}}<p id="pending-offer">{{pendingOffer}}</p>{{/pendingOffer}}
+          {{#offerable}}
+          <p class="help">Offer this session to another admin: it becomes theirs when they accept, within 7 days.</p>
+          <form method="post" action="/sessions/{{session.id}}" id="offer-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="action" value="offer">
+            <label for="offer-to">Offer to (email)</label>
+            <input type="email" id="offer-to" name="to" required>
+            <button type="submit">Offer session</button>
+          </form>
+          {{/offerable}}
+        </section>
+        {{/shareable}}
+        {{#transferable}}
+        <section class="card" aria-labelledby="transfer-heading">
+          <h2 id="transfer-heading">Transfer the session</h2>
+          <p class="help">As a system admin you can assign this session to another admin at once; it is theirs from then on.</p>
+          <form method="post" action="/sessions/{{session.id}}" id="transfer-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="action" value="transfer">
+            <label for="transfer-to">New owner (email)</label>
+            <input type="email" id="transfer-to" name="to" required>
+            <label for="transfer-reason">Reason (optional)</label>
+            <input type="text" id="transfer-reason" name="reason" autocomplete="off">
+            <button type="submit">Transfer session</button>
+          </form>
+        </section>
+        {{/transferable}}
         {{#deletable}}
         <section class="card" aria-labelledby="delete-heading">
           <h2 id="delete-heading">Delete the session</h2>
@@ -217,6 +313,7 @@ enum PageTemplates {
         {{$title}}Monitor{{/title}}
         {{$content}}
         <h1>Active import sessions</h1>
+        {{#notices}}<p class="notice {{kind}}" role="{{role}}">{{text}}</p>{{/notices}}
         <form method="get" action="/monitor" class="inline-form">
           <label for="stale-hours">Stale after (hours idle)</label>
           <input type="number" id="stale-hours" name="stale_hours" min="0" step="0.5" value="{{staleHours}}">
@@ -231,21 +328,25 @@ enum PageTemplates {
           <li><strong>{{totals.imported}}</strong> of {{totals.questions}} questions imported</li>
           <li><strong>{{totals.denied}}</strong> denied attempts in the last 24 h</li>
           <li><strong id="total-expired">{{totals.expired}}</strong> expired (timeout: {{totals.expireAfter}})</li>
+          <li><strong id="total-offers">{{totals.pendingOffers}}</strong> offers waiting for an answer</li>
+          <li>Last sweep: <span id="last-sweep">{{#totals.lastSweepAt}}<time datetime="{{totals.lastSweepAt}}">{{totals.lastSweep}}</time>{{/totals.lastSweepAt}}{{^totals.lastSweepAt}}{{totals.lastSweep}}{{/totals.lastSweepAt}}</span></li>
         </ul>
         {{#hasRows}}
         <div class="table-wrap">
         <table>
           <caption class="sr-only">Every active session, stalest first</caption>
-          <thead><tr><th scope="col">Owner</th><th scope="col">Session</th><th scope="col">Hours idle</th><th scope="col">Step</th><th scope="col">Progress</th><th scope="col">Questions</th></tr></thead>
+          <thead><tr><th scope="col">Owner</th><th scope="col">Shared with</th><th scope="col">Session</th><th scope="col">Hours idle</th><th scope="col">Step</th><th scope="col">Progress</th><th scope="col">Questions</th><th scope="col"><span class="sr-only">Hand over</span></th></tr></thead>
           <tbody>
           {{#rows}}
           <tr data-session="{{id}}"{{#stale}} class="stale"{{/stale}}>
             <td>{{ownerEmail}}</td>
+            <td class="collaborators">{{collaborators}}</td>
             <td>{{name}}<br><span class="help">{{fileName}}</span></td>
             <td>{{hours}}{{#stale}} <span class="tag warn">stale</span>{{/stale}}</td>
             <td>{{step}}</td>
             <td><progress max="100" value="{{progress}}" aria-label="Progress of {{name}}">{{progress}}%</progress> <span class="progress-text">{{progress}}%</span></td>
             <td>{{questionsImported}} of {{questionCount}}</td>
+            <td><a href="/monitor?transfer={{id}}#transfer-heading" aria-label="Transfer {{name}}">Transfer</a></td>
           </tr>
           {{/rows}}
           </tbody>
@@ -273,6 +374,20 @@ enum PageTemplates {
           {{^hasDenied}}<p class="empty">No denied attempts.</p>{{/hasDenied}}
         </section>
         </div>
+        <section class="card" aria-labelledby="transfer-heading">
+          <h2 id="transfer-heading">Transfer a session</h2>
+          <p class="help">Assign anyone's session (or a legacy one) to another admin, for instance when its owner is on leave. It is theirs at once; the former owner can no longer reach it.</p>
+          <form method="post" action="/monitor" id="transfer-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <label for="transfer-session">Session id</label>
+            <input type="text" id="transfer-session" name="session_id" value="{{transfer.sessionID}}" autocomplete="off" required spellcheck="false">
+            <label for="transfer-to">New owner (email)</label>
+            <input type="email" id="transfer-to" name="to" value="{{transfer.to}}" required>
+            <label for="transfer-reason">Reason (optional)</label>
+            <input type="text" id="transfer-reason" name="reason" value="{{transfer.reason}}" autocomplete="off">
+            <button type="submit">Transfer session</button>
+          </form>
+        </section>
         {{/content}}
         {{/layout}}
         """
@@ -317,6 +432,61 @@ enum PageTemplates {
         {{#olderLink}}<p><a href="{{olderLink}}">Older events →</a></p>{{/olderLink}}
         {{/hasRows}}
         {{^hasRows}}<p class="empty">No events match.</p>{{/hasRows}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let cleanup = """
+        {{<layout}}
+        {{$title}}Cleanup{{/title}}
+        {{$content}}
+        <h1>Clean up sessions</h1>
+        {{#isSystemAdmin}}<p class="help">As a system admin you clean up everyone's sessions.</p>{{/isSystemAdmin}}
+        {{^isSystemAdmin}}<p class="help">You clean up your own sessions and the legacy ones from the old system.</p>{{/isSystemAdmin}}
+        {{#notices}}<p class="notice {{kind}}" role="{{role}}">{{text}}</p>{{/notices}}
+        <form method="post" action="/cleanup" class="card filters" id="cleanup-form">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="action" value="preview">
+          <p class="help">Every filter you give must match. Nothing is deleted until you have seen the list and confirmed it.</p>
+          <div><input type="checkbox" id="c-legacy" name="legacy" value="true"{{#filter.legacy}} checked{{/filter.legacy}}> <label for="c-legacy" class="inline">Legacy sessions (from the old system)</label></div>
+          <div><input type="checkbox" id="c-expired" name="expired" value="true"{{#filter.expired}} checked{{/filter.expired}}> <label for="c-expired" class="inline">Expired sessions</label></div>
+          <div><label for="c-status">Status</label>
+            <select id="c-status" name="status">{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select></div>
+          <div><label for="c-older">Last changed at least (e.g. 90d)</label><input type="text" id="c-older" name="older_than" value="{{filter.olderThan}}" autocomplete="off"></div>
+          <div><label for="c-owner">Owner (email){{^isSystemAdmin}}: only yourself{{/isSystemAdmin}}</label><input type="text" id="c-owner" name="owner" value="{{filter.owner}}" autocomplete="off"></div>
+          <div><label for="c-idle">Not used for at least (hours)</label><input type="number" id="c-idle" name="idle_hours" min="0" step="any" value="{{filter.idleHours}}"></div>
+          <div><button type="submit">List what would be deleted</button></div>
+        </form>
+        {{#preview}}
+        <section class="card" aria-labelledby="preview-heading">
+          <h2 id="preview-heading">These sessions would be deleted</h2>
+          <p id="cleanup-count">{{countText}}</p>
+          <div class="table-wrap">
+          <table id="cleanup-matches">
+            <caption class="sr-only">Sessions the filters match</caption>
+            <thead><tr><th scope="col">Session</th><th scope="col">Owner</th><th scope="col">Status</th></tr></thead>
+            <tbody>
+            {{#matches}}<tr data-session="{{id}}"><td>{{name}}<br><span class="help">{{id}}</span></td><td>{{ownerEmail}}</td><td>{{status}}</td></tr>{{/matches}}
+            </tbody>
+          </table>
+          </div>
+          {{#moreNote}}<p class="help">{{moreNote}}</p>{{/moreNote}}
+          <form method="post" action="/cleanup" id="confirm-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="action" value="confirm">
+            <input type="hidden" name="expected" value="{{expected}}">
+            <input type="hidden" name="command_id" value="{{commandID}}">
+            {{#filter.legacy}}<input type="hidden" name="legacy" value="true">{{/filter.legacy}}
+            {{#filter.expired}}<input type="hidden" name="expired" value="true">{{/filter.expired}}
+            <input type="hidden" name="status" value="{{filter.status}}">
+            <input type="hidden" name="older_than" value="{{filter.olderThan}}">
+            <input type="hidden" name="owner" value="{{filter.owner}}">
+            <input type="hidden" name="idle_hours" value="{{filter.idleHours}}">
+            <p>Each one gets its own <code>session.deleted</code> in the log, all under one command id. This cannot be undone.</p>
+            <button type="submit" class="danger">Delete these sessions</button>
+          </form>
+        </section>
+        {{/preview}}
         {{/content}}
         {{/layout}}
         """

@@ -14,8 +14,9 @@ extension Routes {
 
     /// `GET /monitor?stale_hours=H`: every active session, totals, two charts and the last day's
     /// denied attempts. A region of it refreshes itself from the event stream.
-    func monitorPage(_ request: Request, _ viewer: Viewer) async throws -> Response {
-        let query = try request.query(allowing: ["stale_hours"])
+    func monitorPage(_ request: Request, _ viewer: Viewer, notices: [PageModel.Notice] = [], transfer: PageModel.TransferForm? = nil,
+                     status: HTTPResponse.Status = .ok) async throws -> Response {
+        let query = try request.query(allowing: ["stale_hours", "transfer"])
         let staleHours = (query.string("stale_hours") ?? "").isEmpty ? 24 : try query.double("stale_hours") ?? 24
         let service = service, actor = viewer.actor
         let now = service.now
@@ -25,17 +26,24 @@ extension Routes {
             let denied = try service.audit(AuditQuery(since: now.adding(milliseconds: -24 * 3_600_000), deniedOnly: true, limit: 100), as: actor)
             return (entries, perHour, denied, try service.monitorSummary(as: actor))
         }
-        let rows = entries.prefix(Self.monitorRows).map { e in
+        let shown = Array(entries.prefix(Self.monitorRows))
+        let shared = try await Blocking.run { () throws(QuireError) in try service.collaborators(of: shown.map(\.session.id), as: actor) }
+        let rows = shown.map { e in
             PageModel.MonitorRow(id: e.session.id, ownerEmail: e.session.ownerEmail ?? "legacy", name: e.session.name,
                                  fileName: e.session.fileName, hours: String(format: "%.1f", e.hoursSinceAccess),
                                  stale: e.hoursSinceAccess >= staleHours, step: e.session.step, progress: e.session.progress,
-                                 questionCount: e.session.questionCount, questionsImported: e.session.questionsImported)
+                                 questionCount: e.session.questionCount, questionsImported: e.session.questionsImported,
+                                 collaborators: (shared[e.session.id] ?? []).map { "\($0.email) (\($0.role))" }.joined(separator: ", "))
         }
+        let lastSweep = metrics.lastSweep
         let totals = PageModel.Totals(active: entries.count, stale: entries.filter { $0.hoursSinceAccess >= staleHours }.count,
                                       owners: Set(entries.compactMap(\.session.ownerID)).count,
                                       questions: entries.map(\.session.questionCount).reduce(0, +),
                                       imported: entries.map(\.session.questionsImported).reduce(0, +), denied: denied.count,
-                                      expired: summary.expired, expireAfter: summary.expireAfter ?? "not set")
+                                      expired: summary.expired, expireAfter: summary.expireAfter ?? "not set",
+                                      pendingOffers: summary.pendingOffers,
+                                      lastSweep: lastSweep.map { PageModel.ago($0, now: now) } ?? "not since this server started",
+                                      lastSweepAt: lastSweep?.description)
         let more: String? = switch entries.count {
         case Self.monitorScan...: "Showing the \(Self.monitorRows) stalest of \(Self.monitorScan) or more active sessions; totals count the \(Self.monitorScan) stalest."
         case (Self.monitorRows + 1)...: "Showing the \(Self.monitorRows) stalest of \(entries.count) active sessions."
@@ -59,8 +67,34 @@ extension Routes {
             viewer: .init(viewer), csrf: viewer.csrf, staleHours: Self.number(staleHours), totals: totals, hasRows: !rows.isEmpty,
             rows: Array(rows), moreNote: more, idleChart: Charts.bars(idle, title: "Active sessions by hours idle"),
             eventsChart: Charts.bars(hourLabels, title: "Events per hour", labelEvery: 12, color: "#047857"),
-            chartHours: Self.chartHours, hasDenied: !deniedRows.isEmpty, denied: deniedRows)
-        return html("monitor", model)
+            chartHours: Self.chartHours, hasDenied: !deniedRows.isEmpty, denied: deniedRows, notices: notices,
+            transfer: transfer ?? .init(sessionID: query.string("transfer") ?? "", to: "", reason: ""))
+        return html("monitor", model, status: status)
+    }
+
+    /// `POST /monitor` with `session_id`, `to` and `reason`: a system admin assigns anyone's
+    /// session to another admin (`quire session transfer`). The monitor shows the result in a
+    /// sentence; a refusal keeps what was typed. (Posted to the monitor's own URL, so that its
+    /// live region, which fetches that URL again, keeps working afterwards.)
+    func monitorTransfer(_ request: Request, _ viewer: Viewer) async throws -> Response {
+        let form = FormData.urlEncoded(try await request.collectBody(limit: 64 * 1024, timeout: configuration.readTimeout))
+        try PageSession.checkForm(form, viewer, request)
+        func field(_ name: String) -> String { form[name]?.trimmingCharacters(in: .whitespaces) ?? "" }
+        let typed = PageModel.TransferForm(sessionID: field("session_id"), to: field("to"), reason: field("reason"))
+        var object: [String: JSONValue] = ["type": .string("session.transfer"), "session_id": .string(typed.sessionID), "to": .string(typed.to)]
+        if !typed.reason.isEmpty { object["reason"] = .string(typed.reason) }
+        let outcome: Outcome
+        do throws(QuireError) {
+            guard !typed.sessionID.isEmpty else { throw QuireError.invalidInput("Give the id of the session to transfer.") }
+            let command = try JSONCommand(value: .object(object), readFile: nil)
+            outcome = try await submit(command.request, as: viewer.actor)
+        } catch {
+            // An admin's attempt is refused (and recorded) by the command; they have no monitor to go back to.
+            if error.code == .forbidden { throw error }
+            return try await monitorPage(request, viewer, notices: [.error(error.message)], transfer: typed, status: APIError(error).status)
+        }
+        let name = outcome.session?.name ?? typed.sessionID
+        return try await monitorPage(request, viewer, notices: [.ok("Transferred \"\(name)\" to \(typed.to).")])
     }
 
     static func number(_ x: Double) -> String {

@@ -29,6 +29,9 @@ extension Routes {
             return try await page(request) { viewer in try await historyPage(id, viewer) }
         }
         router.get("monitor") { request, _ in try await page(request) { viewer in try await monitorPage(request, viewer) } }
+        router.post("monitor") { request, _ in try await page(request) { viewer in try await monitorTransfer(request, viewer) } }
+        router.get("cleanup") { request, _ in try await page(request) { viewer in try await cleanupPage(request, viewer) } }
+        router.post("cleanup") { request, _ in try await page(request) { viewer in try await cleanupAction(request, viewer) } }
         router.get("audit") { request, _ in try await page(request) { viewer in try await auditPage(request, viewer) } }
         router.get("audit/download") { request, _ in try await page(request) { viewer in try await auditDownload(request, viewer) } }
         router.get("explain/:command") { request, context in
@@ -127,8 +130,8 @@ extension Routes {
         var notices = notices
         if request.uri.queryParameters.get("deleted") != nil { notices.append(.ok("The session was deleted.")) }
         let service = service, actor = viewer.actor
-        let (sessions, resumeID) = try await Blocking.run { () throws(QuireError) in
-            (try service.sessions(as: actor), try service.resumeTarget(as: actor))
+        let (sessions, resumeID, offered) = try await Blocking.run { () throws(QuireError) in
+            (try service.sessions(as: actor), try service.resumeTarget(as: actor), try service.offers(as: actor))
         }
         let now = service.now
         let rows = sessions.prefix(Self.workspaceLimit).map { PageModel.SessionRow($0, now: now) }
@@ -137,7 +140,12 @@ extension Routes {
             ? "Showing the \(Self.workspaceLimit) most recently used of your \(sessions.count) sessions; the audit view has them all."
             : nil
         let model = PageModel.Workspace(viewer: .init(viewer), csrf: viewer.csrf, notices: notices, inProgress: inProgress,
-                                        hasSessions: !rows.isEmpty, sessions: Array(rows), moreNote: more)
+                                        hasSessions: !rows.isEmpty, sessions: Array(rows), moreNote: more,
+                                        hasOffers: !offered.isEmpty, offers: offered.map { o in
+                                            PageModel.OfferRow(id: o.id, name: o.name, fileName: o.fileName, fromEmail: o.ownerEmail ?? "another admin",
+                                                               until: o.offerExpiresAt?.description ?? "",
+                                                               status: PageModel.SessionRow(o, now: now).statusName)
+                                        })
         return html("workspace", model, status: status)
     }
 
@@ -187,26 +195,56 @@ extension Routes {
     func sessionPage(_ id: String, _ viewer: Viewer) async throws -> Response {
         let outcome = try await submit(.command(.accessSession(SessionID(id))), as: viewer.actor)
         guard let session = outcome.session else { throw QuireError.notFound("No session \(id) is visible to you.") }
-        return sessionResponse(session, viewer, notices: [])
+        return try await sessionResponse(session, viewer, notices: [])
     }
 
     func sessionResponse(_ session: SessionView, _ viewer: Viewer, notices: [PageModel.Notice],
-                         status: HTTPResponse.Status = .ok) -> Response {
+                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let row = PageModel.SessionRow(session, now: service.now)
+        let isOwner = session.ownerID == viewer.user.id.rawValue
+        let live = row.status != SessionStatus.deleted.rawValue
+        // The collaborators and the offer's recipient, by email; only the owner's page lists them.
+        let people = isOwner ? Array((session.collaborators ?? [:]).keys) + [session.offeredTo].compactMap { $0 } : []
+        let service = service, actor = viewer.actor
+        let emails = try await Blocking.run { () throws(QuireError) in try service.emails(of: people, as: actor) }
+        let collaborators = isOwner
+            ? (session.collaborators ?? [:]).map { PageModel.CollaboratorRow(email: emails[$0.key] ?? $0.key, role: $0.value) }
+                .sorted { $0.email < $1.email }
+            : []
+        let pending: String? = session.offeredTo.flatMap { to in
+            guard isOwner, let until = session.offerExpiresAt, service.now < until else { return nil }
+            return "Offered to \(emails[to] ?? to) until \(until): it stays yours until they accept."
+        }
         // A collaborator sees only the controls their role allows: an editor records progress and
-        // completes, a viewer only looks; only the owner deletes or reopens.
+        // completes, a viewer only looks; only the owner deletes, reopens, shares or offers it.
         let changeable = row.inProgress && !row.legacy && session.sharedWithYou != CollaboratorRole.viewer.rawValue
         let model = PageModel.SessionPage(
             viewer: .init(viewer), csrf: viewer.csrf, notices: notices, session: row,
             steps: ImportStep.allCases.map { .init(value: $0.rawValue, selected: $0.rawValue == row.step) },
             changeable: changeable, reopenable: row.status == SessionStatus.expired.rawValue && !row.legacy && session.sharedWithYou == nil,
-            deletable: row.status != SessionStatus.deleted.rawValue && session.sharedWithYou == nil,
-            legacyNote: row.legacy ? "This is a legacy session from the old system: every admin sees it, and it cannot be changed, only deleted." : nil)
+            deletable: live && session.sharedWithYou == nil,
+            legacyNote: row.legacy ? "This is a legacy session from the old system: every admin sees it, and it cannot be changed, only deleted." : nil,
+            shareable: isOwner && live, hasCollaborators: !collaborators.isEmpty, collaborators: collaborators,
+            roles: [.init(value: CollaboratorRole.editor.rawValue, label: "editor (may update and complete)"),
+                    .init(value: CollaboratorRole.viewer.rawValue, label: "viewer (may only look)")],
+            offerable: isOwner && live && pending == nil, pendingOffer: pending,
+            // A system admin hands over their own sessions and the legacy ones here; anyone else's from the monitor.
+            transferable: viewer.isSystemAdmin && live && (isOwner || row.legacy),
+            sharedNote: session.sharedWithYou.map { "Shared with you as \($0) by \(row.ownerEmail)." })
         return html("session", model, status: status)
     }
 
-    /// `POST /sessions/{id}` with `action` = `progress`, `complete` or `delete`, and the version
-    /// the page showed: a change made meanwhile is a conflict, explained, and nothing is saved.
+    /// The actions a session page's forms post, as the `submit` command each one is.
+    static let sessionActions: [String: String] = [
+        "progress": "session.update", "complete": "session.complete", "reopen": "session.reopen", "delete": "session.delete",
+        "share": "session.share", "unshare": "session.unshare", "offer": "session.offer", "transfer": "session.transfer",
+        "accept": "session.accept", "decline": "session.decline",
+    ]
+
+    /// `POST /sessions/{id}` with `action` (progress, complete, reopen, delete, share, unshare,
+    /// offer, transfer, accept, decline) and the version the page showed: a change made meanwhile
+    /// is a conflict, explained, and nothing is saved. Each is the same command the CLI and the
+    /// API send, decided by the same rules.
     func sessionAction(_ id: String, _ request: Request, _ viewer: Viewer) async throws -> Response {
         let form = FormData.urlEncoded(try await request.collectBody(limit: 64 * 1024, timeout: configuration.readTimeout))
         try PageSession.checkForm(form, viewer, request)
@@ -215,51 +253,89 @@ extension Routes {
             guard let raw = form[field]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return }
             object[field] = Int(raw).map { .number(Double($0)) } ?? .string(raw)
         }
-        let seen = form["version"].flatMap { Int($0) }
-        if let seen { object["expected_version"] = .number(Double(seen)) }
+        func text(_ field: String, required: Bool = false) {
+            let value = form[field]?.trimmingCharacters(in: .whitespaces) ?? ""
+            // A required field left empty reaches the command as "", so its refusal names it.
+            if !value.isEmpty || required { object[field] = .string(value) }
+        }
         let action = form["action"] ?? ""
+        guard let type = Self.sessionActions[action] else {
+            throw APIError.badRequest("Unknown action '\(action)'; use \(Self.sessionActions.keys.sorted().joined(separator: ", ")).")
+        }
+        object["type"] = .string(type)
+        let seen = form["version"].flatMap { Int($0) }
+        // Only the commands that change the content compare versions; the hand-over ones carry none.
+        if let seen, ["progress", "complete", "reopen", "delete"].contains(action) { object["expected_version"] = .number(Double(seen)) }
         switch action {
         case "progress":
-            object["type"] = .string("session.update")
             if let step = form["step"], !step.isEmpty { object["step"] = .string(step) }
             number("progress")
             number("questions_imported")
-        case "complete":
-            object["type"] = .string("session.complete")
-        case "reopen":
-            object["type"] = .string("session.reopen")
-        case "delete":
-            object["type"] = .string("session.delete")
-            if let reason = form["reason"]?.trimmingCharacters(in: .whitespaces), !reason.isEmpty { object["reason"] = .string(reason) }
-        default:
-            throw APIError.badRequest("Unknown action '\(action)'; use progress, complete, reopen or delete.")
+        case "delete": text("reason")
+        case "share":
+            text("with", required: true)
+            text("role")
+        case "unshare": text("with", required: true)
+        case "offer": text("to", required: true)
+        case "transfer":
+            text("to", required: true)
+            text("reason")
+        case "accept":
+            if form["allow_duplicate"] == "true" { object["allow_duplicate"] = .bool(true) }
+        default: break
         }
+        let who = form["with"] ?? form["to"] ?? ""
+        let outcome: Outcome
         do throws(QuireError) {
             let command = try JSONCommand(value: .object(object), readFile: nil)
-            let outcome = try await submit(command.request, as: viewer.actor)
-            if action == "delete" { return Response(status: .seeOther, headers: [.location: "/?deleted=1"]) }
-            guard let session = outcome.session else { throw QuireError.notFound("No session \(id) is visible to you.") }
-            let notice = switch action {
-            case "complete": "The import is completed."
-            case "reopen": "The session is in progress again."
-            default: "Progress saved."
-            }
-            return sessionResponse(session, viewer, notices: [.ok(notice)])
+            outcome = try await submit(command.request, as: viewer.actor)
         } catch {
-            if error.code == .notFound { throw error }
-            // Show the session as it is now, without recording another access.
-            let service = service, actor = viewer.actor
-            let current = try await Blocking.run { () throws(QuireError) in try service.sessions(as: actor).first { $0.id == id } }
-            guard let current else { throw error }
-            let message = if error.code == .conflict {
-                "Someone changed this session since you opened it: you saw version \(error.expectedVersion ?? seen ?? 0), "
-                    + "it is now version \(error.actualVersion ?? current.version). Nothing was saved. The page now shows "
-                    + "the session as it is; check it and make your change again."
-            } else {
-                error.message
-            }
-            return sessionResponse(current, viewer, notices: [.error(message)], status: APIError(error).status)
+            return try await refusedAction(error, action: action, id: id, seen: seen, request, viewer)
         }
+        switch action {
+        case "delete":
+            return Response(status: .seeOther, headers: [.location: "/?deleted=1"])
+        case "decline":
+            let whose = outcome.session?.ownerEmail ?? "its owner"
+            return try await workspace(request, viewer, notices: [.ok("You declined \"\(outcome.session?.name ?? id)\"; it stays with \(whose).")])
+        case "transfer":
+            // The new owner's now: the system admin may no longer see it.
+            return try await workspace(request, viewer, notices: [.ok("Transferred \"\(outcome.session?.name ?? id)\" to \(who).")])
+        default: break
+        }
+        guard let session = outcome.session else { throw QuireError.notFound("No session \(id) is visible to you.") }
+        let notice = switch action {
+        case "complete": "The import is completed."
+        case "reopen": "The session is in progress again."
+        case "share": "Shared with \(who) as \(form["role"].flatMap { $0.isEmpty ? nil : $0 } ?? CollaboratorRole.editor.rawValue)."
+        case "unshare": "\(who) no longer has access to this session."
+        case "offer": "Offered to \(who): the session stays yours until they accept (within 7 days)."
+        case "accept": "You accepted the offer: the session is yours now."
+        default: "Progress saved."
+        }
+        return try await sessionResponse(session, viewer, notices: [.ok(notice)])
+    }
+
+    /// A session command the rules refused, as a page: someone else's session is the not-found
+    /// page (the attempt is recorded by the command); otherwise the refusal in one sentence above
+    /// the session as it now is — or, for an offer's recipient, above their workspace.
+    func refusedAction(_ error: QuireError, action: String, id: String, seen: Int?, _ request: Request, _ viewer: Viewer) async throws -> Response {
+        if error.code == .notFound { throw error }
+        if action == "accept" || action == "decline" {
+            return try await workspace(request, viewer, notices: [.error(error.message)], status: APIError(error).status)
+        }
+        // Show the session as it is now, without recording another access.
+        let service = service, actor = viewer.actor
+        let current = try await Blocking.run { () throws(QuireError) in try service.sessions(as: actor).first { $0.id == id } }
+        guard let current else { throw error }
+        let message = if error.code == .conflict {
+            "Someone changed this session since you opened it: you saw version \(error.expectedVersion ?? seen ?? 0), "
+                + "it is now version \(error.actualVersion ?? current.version). Nothing was saved. The page now shows "
+                + "the session as it is; check it and make your change again."
+        } else {
+            error.message
+        }
+        return try await sessionResponse(current, viewer, notices: [.error(message)], status: APIError(error).status)
     }
 
     func historyPage(_ id: String, _ viewer: Viewer) async throws -> Response {
