@@ -117,21 +117,27 @@ enum PostgresServeBenchmark {
         return events - acknowledged
     }
 
-    static func lockNote(_ lock: LockHistogram, seconds: Double, commands: Int) -> String {
-        String(format: "head row held %.2f ms a transaction on average (p99 %.1f ms), %.2f ms a command (%.1f commands a transaction); held %.0f %% of the time",
-               lock.mean * 1000, lock.quantile(0.99) * 1000, lock.sum / Double(max(commands, 1)) * 1000,
-               Double(commands) / max(lock.count, 1), lock.sum / seconds * 100)
+    /// The head row's hold time per command: the lock-hold time the servers recorded over the
+    /// commands their transactions carried, both read from the same two scrapes of `/metrics`, so
+    /// a transaction straddling a scrape does not skew it.
+    static func holdPerCommand(_ lock: LockHistogram, commands: Int) -> Double { lock.sum / Double(max(commands, 1)) }
+
+    static func lockNote(_ lock: LockHistogram, commands: Int, rate: Double) -> String {
+        let hold = holdPerCommand(lock, commands: commands)
+        return String(format: "head row held %.1f ms a transaction (p99 %.1f ms), %.2f ms a command (%.1f commands a transaction): serial fraction %.2f",
+                      lock.mean * 1000, lock.quantile(0.99) * 1000, hold * 1000, Double(commands) / max(lock.count, 1), hold * rate)
     }
 
-    static func lockFigures(_ label: String, _ lock: LockHistogram, seconds: Double, commands: Int) -> [Figure] {
-        let serial = lock.sum / seconds
+    /// The lock-hold time and the serial fraction it gives at `rate` (acknowledged commands/s).
+    static func lockFigures(_ label: String, _ lock: LockHistogram, commands: Int, rate: Double) -> [Figure] {
+        let hold = holdPerCommand(lock, commands: commands)
         return [
             Figure(name: "pg lock held, \(label)", quire: lock.mean * 1000, baseline: nil, unit: "ms a transaction", ratio: nil, target: nil,
-                   note: String(format: "quire_append_lock_seconds from the servers' /metrics: mean over %.0f transactions, p99 %.1f ms, %.2f ms a command (%.1f commands a transaction)",
-                                lock.count, lock.quantile(0.99) * 1000, lock.sum / Double(max(commands, 1)) * 1000, Double(commands) / max(lock.count, 1))),
-            Figure(name: "pg serial fraction, \(label)", quire: serial, baseline: nil, unit: "of the time", ratio: nil, target: nil,
-                   note: String(format: "total lock-hold time / wall time (= hold per command × rate); at most %.1f× this rate with any number of cores or processes (1 / serial fraction)",
-                                1 / max(serial, 1e-9))),
+                   note: String(format: "quire_append_lock_seconds from the servers' /metrics (FOR UPDATE answered to COMMIT answered): mean over %.0f transactions, p99 %.1f ms; %.2f ms a command (%.1f commands a transaction)",
+                                lock.count, lock.quantile(0.99) * 1000, hold * 1000, Double(commands) / max(lock.count, 1))),
+            Figure(name: "pg serial fraction, \(label)", quire: hold * rate, baseline: nil, unit: "of the time", ratio: nil, target: nil,
+                   note: String(format: "lock-hold time a command × rate (%.2f ms × %.1f/s): the share of time the head row is held; the ceiling at this batch size is 1 / hold = %.0f commands/s, %.1f× this rate, with any number of cores or processes",
+                                hold * 1000, rate, 1 / max(hold, 1e-9), 1 / max(hold * rate, 1e-9))),
         ]
     }
 
@@ -175,7 +181,7 @@ enum PostgresServeBenchmark {
             let cpuPerCommand = cpu / Double(max(acknowledged, 1)) * 1000
             let s = level == 1 ? "" : "s"
             log("  wrk, \(level) connection\(s): \(Int(rate)) commands/s, server CPU \(String(format: "%.2f", cpuPerCommand)) ms a command, p50 \(String(format: "%.1f", result.p50)) ms; "
-                + lockNote(lock, seconds: result.seconds, commands: commands))
+                + lockNote(lock, commands: commands, rate: rate))
             figures.append(Figure(
                 name: "pg serve, \(level) connection\(s)", quire: rate, baseline: baseline, unit: "commands/s", ratio: rate / baseline, target: nil,
                 note: String(format: "wrk PATCHes through quire serve on PostgreSQL, group commit; baseline: in-process submit of the same updates (handleBatch, up to 500 a transaction); p50 %.1f ms, p99 %.1f ms, %.1f commands a transaction, %d s; log checked: %d events for %d 2xx answers (%d unanswered when wrk stopped), no command twice",
@@ -191,7 +197,7 @@ enum PostgresServeBenchmark {
                 figures.append(Figure(name: "pg serve p50, \(level) connections", quire: result.p50, baseline: lone, unit: "ms", ratio: result.p50 / lone,
                                       target: nil, note: String(format: "wrk's p50 at %d connections; baseline: the lone request's p50; p99 %.1f ms", level, result.p99)))
             }
-            figures += lockFigures("serve \(level) connection\(s)", lock, seconds: result.seconds, commands: commands)
+            figures += lockFigures("serve \(level) connection\(s)", lock, commands: commands, rate: rate)
         }
         return figures
     }
@@ -286,8 +292,8 @@ enum PostgresServeBenchmark {
                 note: String(format: "%d quire serve on one PostgreSQL schema, a wrk of %d connections each, %d s at once, %d alternating rounds; baseline: 1 process; server CPU %.2f ms a command; log checked after the servers stopped: %d events for %d 2xx answers (%d unanswered when wrk stopped), no command twice; ",
                              count, connections, seconds, rounds, t.cpu / Double(max(t.acknowledged, 1)) * 1000,
                              t.acknowledged + t.unanswered, t.acknowledged, t.unanswered)
-                    + lockNote(lock, seconds: t.seconds, commands: t.commands)))
-            figures += lockFigures("\(count) process\(s)", lock, seconds: t.seconds, commands: t.commands)
+                    + lockNote(lock, commands: t.commands, rate: t.rate)))
+            figures += lockFigures("\(count) process\(s)", lock, commands: t.commands, rate: t.rate)
         }
         return figures
     }
