@@ -106,8 +106,8 @@ do {
             log("the postgres section needs --postgres URL (tools/postgres start prints one).")
             exit(64)
         }
-        // Sizes that finish in minutes on 2 cores: --commands (default 5,000) and --events (default 100,000).
-        let pgCommands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
+        // Sizes that finish in about 10 minutes on 2 cores: --commands (default 2,000) and --events (default 100,000).
+        let pgCommands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 2_000)
         let pgEvents = option("--events").flatMap(Int.init) ?? (smoke ? 5_000 : 100_000)
         let sessions = max(pgCommands / 5, 20)
         log("PostgreSQL: durable commands in process (\(pgCommands)), against bare postgres-nio…")
