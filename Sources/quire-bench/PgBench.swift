@@ -36,7 +36,8 @@ enum PgBench {
         let database = "bench_pgbench_\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try BarePostgres(url: url)
         admin.run("CREATE DATABASE \(database)")
-        defer { admin.run("DROP DATABASE IF EXISTS \(database)") }
+        // FORCE: a pgbench connection the server has not yet seen close must not fail the drop.
+        defer { admin.run("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
 
         var environment = ProcessInfo.processInfo.environment
         environment["PGHOST"] = location.host
