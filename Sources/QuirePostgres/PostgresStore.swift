@@ -79,8 +79,10 @@ public final class PostgresStore: EventStorage, @unchecked Sendable {
             // Serialise writers on the head row: see the type's documentation. The row is the
             // log's head for the whole transaction (only this transaction can move it now).
             let head = try PostgresTransaction.head(sql.query("SELECT position, hash, recorded_at FROM log_head FOR UPDATE"), sql)
+            let locked = ContinuousClock.now
             let result = try body(PostgresTransaction(sql, projections, schema: schema, head: head))
             try commit(sql)
+            Self.recordLockHeld(since: locked)
             return result
         }
     }

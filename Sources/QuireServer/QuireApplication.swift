@@ -17,7 +17,12 @@ import ServiceLifecycle
 public func buildApplication(service: QuireService, configuration: QuireServerConfiguration) async throws(QuireError)
     -> some ApplicationProtocol
 {
-    let metrics = ServerMetrics()
+    try await buildApplication(service: service, configuration: configuration, metrics: ServerMetrics())
+}
+
+func buildApplication(service: QuireService, configuration: QuireServerConfiguration, metrics: ServerMetrics) async throws(QuireError)
+    -> some ApplicationProtocol
+{
     let router = try await buildRouter(service: service, configuration: configuration, metrics: metrics)
     var logger = Logger(label: "quire.server")
     logger.logLevel = configuration.logLevel
@@ -74,6 +79,8 @@ func buildRouter(service: QuireService, configuration: QuireServerConfiguration,
 
 /// Runs the HTTP service until SIGINT or SIGTERM, then lets open requests finish (event streams end).
 public func runServer(service: QuireService, configuration: QuireServerConfiguration) async throws {
-    let app = try await buildApplication(service: service, configuration: configuration)
+    let metrics = ServerMetrics()
+    metrics.bootstrapProcessWide()
+    let app = try await buildApplication(service: service, configuration: configuration, metrics: metrics)
     try await app.runService()
 }

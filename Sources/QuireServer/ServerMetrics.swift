@@ -16,7 +16,10 @@ import Synchronization
 ///   `no_timeout` (none set) or the error's code; `quire_sweep_expired_total`: sessions they
 ///   expired; `quire_sweep_last_run_timestamp_seconds`: when the last one ran;
 /// - `quire_sessions{status}`: sessions in progress and expired now, and `quire_pending_offers`,
-///   read from the projections when `/metrics` is scraped.
+///   read from the projections when `/metrics` is scraped;
+/// - `quire_append_lock_seconds` (PostgreSQL only, and only under `quire serve`, which makes this
+///   registry the process-wide `MetricsSystem`'s): how long each write transaction held the log's
+///   head row, the part of an append no other writer can overlap.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
@@ -38,6 +41,12 @@ final class ServerMetrics: Sendable {
         factory.durationHistogramBuckets["quire_append_duration_seconds"] = [
             .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        // Fine at the low end: a lone PostgreSQL append holds the head row for a few milliseconds.
+        factory.durationHistogramBuckets["quire_append_lock_seconds"] = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(3), .milliseconds(5),
+            .milliseconds(7), .milliseconds(10), .milliseconds(15), .milliseconds(20), .milliseconds(30), .milliseconds(50),
+            .milliseconds(75), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
         ]
         self.factory = factory
         appendLatency = CoreMetrics.Timer(label: "quire_append_duration_seconds", dimensions: [], factory: factory)
@@ -81,6 +90,11 @@ final class ServerMetrics: Sendable {
 
     /// When the periodic sweep last ran (nil before the first, or when it is off).
     var lastSweep: Timestamp? { state.withLock { $0.lastSweep } }
+
+    /// Makes this registry the process's `MetricsSystem`, so that what the storage backend measures
+    /// itself (the PostgreSQL head-row lock) is served on this `/metrics` too. Once per process:
+    /// `quire serve` runs one server; the tests' applications keep to their own registries.
+    func bootstrapProcessWide() { MetricsSystem.bootstrap(factory) }
 
     /// Prometheus text exposition format.
     func render() -> String { registry.emitToString() }

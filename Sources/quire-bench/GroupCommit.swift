@@ -19,9 +19,10 @@ enum GroupCommitBenchmark {
 
     static let secret = String(repeating: "b", count: 64)
 
-    /// A database with `clients` admins, each with one session to update.
-    static func prepare(clients: Int) async throws -> (path: String, tokens: [String], sessions: [String]) {
-        let path = temporaryDirectory("group") + "/q.sqlite"
+    /// A database with `clients` admins, each with one session to update: a new SQLite file, or
+    /// `location` (a PostgreSQL URL naming a schema of its own).
+    static func prepare(clients: Int, location: String? = nil) async throws -> (path: String, tokens: [String], sessions: [String]) {
+        let path = location ?? temporaryDirectory("group") + "/q.sqlite"
         let service = try QuireService.open(location: path, options: .init(create: true))
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@bench.example", role: .systemAdmin))), as: .system)
         let authority = try await TokenAuthority(secret: secret)

@@ -52,8 +52,8 @@ enum WrkBenchmark {
 
     /// The same updates (each admin's own session, `{"progress": n}`) through `handleBatch` in this
     /// process, as `quire submit` sends lines that are waiting: commands per second.
-    static func inProcessRate(clients: Int, commands: Int) async throws -> Double {
-        let prepared = try await GroupCommitBenchmark.prepare(clients: clients)
+    static func inProcessRate(clients: Int, commands: Int, location: String? = nil) async throws -> Double {
+        let prepared = try await GroupCommitBenchmark.prepare(clients: clients, location: location)
         let service = try QuireService.open(location: prepared.path)
         let submissions = (0..<commands).map { n in
             QuireService.Submission(.command(.updateSession(UpdateSession(sessionID: SessionID(prepared.sessions[n % clients]), progress: n % 100))),
@@ -72,9 +72,32 @@ enum WrkBenchmark {
 
     /// A wrk script: each request PATCHes the next client's session with that client's token, so
     /// consecutive requests (and so concurrent connections) touch different sessions.
-    static func luaScript(tokens: [String], sessions: [String]) -> String {
+    ///
+    /// With `commandIDs`, every request carries the command id `PREFIX-n` and the script counts
+    /// the requests it sent and the 2xx answers it got (a `response` callback, which costs wrk a
+    /// little): what the PostgreSQL figures check the log against.
+    static func luaScript(tokens: [String], sessions: [String], commandIDs prefix: String? = nil) -> String {
         let pairs = zip(tokens, sessions).map { "{\"\($0)\", \"\($1)\"}" }.joined(separator: ",\n  ")
-        return """
+        let body = prefix.map { "'{\"command_id\":\"\($0)-' .. n .. '\",\"progress\":' .. (n % 100) .. '}'" }
+            ?? "'{\"progress\":' .. (n % 100) .. '}'"
+        // wrk runs request and response in each thread's Lua state and done in another: the
+        // counts are globals of the threads', collected through setup's thread handles.
+        let counting = prefix == nil ? "" : """
+            ok, sent = 0, 0
+            local threads = {}
+            setup = function(thread) table.insert(threads, thread) end
+            response = function(status, headers, body)
+              if status >= 200 and status < 300 then ok = ok + 1 end
+            end
+
+            """
+        let totals = prefix == nil ? "" : """
+              local o, s = 0, 0
+              for _, t in ipairs(threads) do o = o + t:get("ok"); s = s + t:get("sent") end
+              io.write(string.format("QUIRE-COUNTS %d %d\\n", o, s))
+
+            """
+        return counting + """
             local clients = {
               \(pairs)
             }
@@ -82,16 +105,17 @@ enum WrkBenchmark {
             request = function()
               i = i % #clients + 1
               n = n + 1
+              \(prefix == nil ? "" : "sent = sent + 1")
               local c = clients[i]
               return wrk.format("PATCH", "/v1/sessions/" .. c[2],
                 {["Authorization"] = "Bearer " .. c[1], ["Content-Type"] = "application/json"},
-                '{"progress":' .. (n % 100) .. '}')
+                \(body))
             end
             done = function(summary, latency, requests)
               local e = summary.errors
               io.write(string.format("QUIRE %d %d %d %d %d\\n", summary.requests, summary.duration,
                 latency:percentile(50), latency:percentile(99), e.status + e.connect + e.read + e.write + e.timeout))
-            end
+            \(totals)end
 
             """
     }
@@ -101,6 +125,9 @@ enum WrkBenchmark {
         var seconds: Double
         var p50: Double, p99: Double  // ms
         var failed: Int
+        /// With a counting script: 2xx answers, and requests sent (answered or not when wrk stopped).
+        var acknowledged: Int?
+        var sent: Int?
     }
 
     static func drive(_ wrk: String, script: String, port: Int, connections: Int, seconds: Int) throws -> Result {
@@ -119,7 +146,13 @@ enum WrkBenchmark {
         }
         let f = line.split(separator: " ").dropFirst().compactMap { Double($0) }
         guard f.count == 5 else { throw QuireError.internal("wrk's summary is unreadable: \(line)") }
-        return Result(requests: Int(f[0]), seconds: f[1] / 1e6, p50: f[2] / 1000, p99: f[3] / 1000, failed: Int(f[4]))
+        var result = Result(requests: Int(f[0]), seconds: f[1] / 1e6, p50: f[2] / 1000, p99: f[3] / 1000, failed: Int(f[4]))
+        if let counts = text.split(separator: "\n").first(where: { $0.hasPrefix("QUIRE-COUNTS ") }) {
+            let c = counts.split(separator: " ").dropFirst().compactMap { Int($0) }
+            guard c.count == 2 else { throw QuireError.internal("wrk's counts are unreadable: \(counts)") }
+            (result.acknowledged, result.sent) = (c[0], c[1])
+        }
+        return result
     }
 
     /// User plus system CPU time of a process so far, in seconds (`/proc/PID/stat` fields 14, 15).

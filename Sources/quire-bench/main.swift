@@ -110,12 +110,19 @@ do {
             log("the postgres section needs --postgres URL (tools/postgres start prints one).")
             exit(64)
         }
-        // Sizes that finish in minutes on 2 cores: --commands (default 5,000) and --events (default 100,000).
-        let pgCommands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 5_000)
+        // Sizes that finish in about 10 minutes on 2 cores: --commands (default 2,000) and --events (default 100,000).
+        let pgCommands = option("--commands").flatMap(Int.init) ?? (smoke ? 250 : 2_000)
         let pgEvents = option("--events").flatMap(Int.init) ?? (smoke ? 5_000 : 100_000)
         let sessions = max(pgCommands / 5, 20)
         log("PostgreSQL: durable commands in process (\(pgCommands)), against bare postgres-nio…")
-        for f in try PostgresBenchmarks.durableCommands(url: url, pgCommands) { record(f) }
+        let durable = try PostgresBenchmarks.durableCommands(url: url, pgCommands)
+        for f in durable { record(f) }
+        log("pgbench's TPC-B-like run on the same server, 1 and 4 clients…")
+        let pgbench = try PgBench.run(url: url, clients: [1, 4], seconds: smoke ? 1 : 5)
+        if let one = pgbench[1] {
+            record(PgBench.figure("pg durable commands vs pgbench -c 1", quire: durable[0].quire, one,
+                                  what: "quire's durable commands in process, one transaction each (the figure above)"))
+        }
         log("SQLite: the same durable commands…")
         record(try Benchmarks.durableCommands(pgCommands))
         log("group commit in process (handleBatch) on PostgreSQL and SQLite…")
@@ -129,9 +136,24 @@ do {
                                              name: "pg submit, group commit", backend: "PostgreSQL") { record(f) }
             for f in try SubmitBenchmark.run(quire: quire, sessions: sessions) { record(f) }
             log("4 writer processes against 1 on PostgreSQL…")
-            for f in try PostgresBenchmarks.writerFigures(quire: quire, url: url, sessions: sessions) { record(f) }
+            let writers = try PostgresBenchmarks.writerFigures(quire: quire, url: url, sessions: sessions)
+            for f in writers { record(f) }
+            if let four = pgbench[4] {
+                record(PgBench.figure("pg 4 writers vs pgbench -c 4", quire: writers[0].quire, four,
+                                      what: "4 quire submit --no-group-commit processes at once, one transaction per command (the figure above)"))
+            }
+            if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) {
+                log("group commit through quire serve on PostgreSQL under wrk, 1, 32 and 128 connections…")
+                for f in try await PostgresServeBenchmark.levels(quire: quire, wrk: wrk, url: url, levels: [1, 32, 128], seconds: smoke ? 1 : 10,
+                                                                 inProcessCommands: smoke ? 200 : max(pgCommands / 2, 500)) { record(f) }
+                log("1, 2 and 4 quire serve processes on one schema, 32 connections each…")
+                for f in try await PostgresServeBenchmark.processes(quire: quire, wrk: wrk, url: url, counts: [1, 2, 4], connections: 32,
+                                                                    seconds: smoke ? 1 : 8) { record(f) }
+            } else {
+                log("(no wrk on this machine — apt-get install wrk: skipping the quire serve figures)")
+            }
         } else {
-            log("(no quire binary next to quire-bench: skipping the submit and writer figures)")
+            log("(no quire binary next to quire-bench: skipping the submit, writer and serve figures)")
         }
         log("import, rebuild and queries of a \(pgEvents)-event log on PostgreSQL and SQLite…")
         for f in try PostgresBenchmarks.log(url: url, events: pgEvents, samples: querySamples) { record(f) }

@@ -164,6 +164,19 @@ struct PostgresEndToEndTests {
         }
         let list = try box.ok(["session", "list", "--json"], as: "alice@x.test")
         #expect(list.array.count == 5, "five rounds, five sessions: \(list.stdout.prefix(300))")
+
+        // Each server's /metrics says how long its transactions held the head row: every round
+        // ran one write transaction on each server, the one that appended and the one that found
+        // the command already recorded.
+        for port in ports {
+            let output = box.directory.appendingPathComponent("metrics-\(port).txt")
+            let scrape = try curl(["-s", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"], output: output)
+            scrape.waitUntilExit()
+            let text = try String(contentsOf: output, encoding: .utf8)
+            let count = text.split(separator: "\n").first { $0.hasPrefix("quire_append_lock_seconds_count ") }
+                .flatMap { Int($0.split(separator: " ")[1]) }
+            #expect((count ?? 0) >= 5, "server on \(port): quire_append_lock_seconds_count is \(count.map(String.init) ?? "missing")")
+        }
     }
 }
 
