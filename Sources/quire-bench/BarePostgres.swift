@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 import QuirePostgres
+import QuireStorage
 
 /// The PostgreSQL baseline's database access: one postgres-nio connection and bound statements,
 /// nothing around them (no pool, no head-row lock unless asked, no reads, no projection rules).
@@ -27,7 +28,11 @@ final class BarePostgres {
         try? group.syncShutdownGracefully()
     }
 
+    /// Statements run so far (each one round trip).
+    private(set) var statements = 0
+
     func run(_ sql: String, _ values: [Value] = []) {
+        statements += 1
         var binds = PostgresBindings(capacity: values.count)
         for v in values {
             switch v {
@@ -57,10 +62,15 @@ final class BarePostgresCommands {
 
     /// `url` names a schema `quire init` has made; `lockHead` adds quire's
     /// `SELECT position FROM log_head FOR UPDATE` at the start of each transaction.
-    init(url: String, papers: [Data], lockHead: Bool) throws {
+    /// Whether the Merkle tree's nodes and checkpoint are written too, as quire's fifth projection
+    /// writes them (`false`: the baseline as it was before it was given them, for comparison).
+    let merkle: Bool
+
+    init(url: String, papers: [Data], lockHead: Bool, merkle: Bool = true) throws {
         db = try BarePostgres(url: url)
         self.papers = papers
         self.lockHead = lockHead
+        self.merkle = merkle
         position = 0
     }
 
@@ -76,10 +86,25 @@ final class BarePostgresCommands {
                [.int(position), .text(stream), .int(Int64(version)), .text(type), .text(UUID().uuidString), .text("a1"), .text(UUID().uuidString),
                 .text(now), .text(payload), .bytes(prevHash), .bytes(hash)])
         prevHash = hash
+        if merkle { nodes() }
+    }
+
+    /// The Merkle nodes the event completes (MerkleProjector's rows: one INSERT when there are
+    /// any, as quire sends them), with stand-in hashes; quire also reads each left sibling, which
+    /// the baseline does not.
+    func nodes() {
+        let completed = (try? MerkleTree.completedNodes(leafIndex: position - 1, leafHash: prevHash) { _, _ in prevHash }) ?? []
+        guard completed.count > 1 else { return }
+        var values: [BarePostgres.Value] = []
+        let tuples = completed.dropFirst().enumerated().map { i, node in
+            values += [.int(Int64(node.level)), .int(node.index), .text(node.hash.map { String(format: "%02x", $0) }.joined())]
+            return "($\(i * 3 + 1), $\(i * 3 + 2), $\(i * 3 + 3))"
+        }
+        db.run("INSERT INTO merkle_nodes(level, idx, hash) VALUES " + tuples.joined(separator: ", "), values)
     }
 
     func checkpoints() {
-        for name in ["authorization", "session_views", "duplicates", "monitor"] {
+        for name in ["authorization", "session_views", "duplicates", "monitor"] + (merkle ? ["merkle"] : []) {
             db.run("INSERT INTO projection_checkpoints(name, code_version, position) VALUES ($1, 1, $2) ON CONFLICT(name) DO UPDATE SET position = excluded.position",
                    [.text(name), .int(position)])
         }

@@ -1,6 +1,7 @@
 import Foundation
 import QuireCore
 import QuireBackends
+import QuirePostgres
 import QuireSQLite
 import QuireService
 import QuireStorage
@@ -15,7 +16,10 @@ enum PostgresBenchmarks {
 
     /// A fresh service at `location` with a system admin and ten admins (Benchmarks.freshService's).
     static func freshService(_ location: String) throws -> QuireService {
-        let service = try QuireService.open(location: location, options: .init(create: true))
+        try register(QuireService.open(location: location, options: .init(create: true)))
+    }
+
+    static func register(_ service: QuireService) throws -> QuireService {
         _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@bench.example", role: .systemAdmin))), as: .system)
         for u in 0..<10 {
             _ = try service.handle(.command(.registerUser(RegisterUser(email: "a\(u)@bench.example", role: .admin))), as: Benchmarks.ops)
@@ -40,37 +44,65 @@ enum PostgresBenchmarks {
 
     /// The handler on PostgreSQL, one transaction per command, against bare postgres-nio doing the
     /// same INSERTs into quire's schema one transaction per command, without and with the head-row
-    /// lock; interleaved rounds, each side first in turn.
+    /// lock (and, for comparison, without the Merkle rows it once left out); interleaved rounds,
+    /// each side first in turn. Beside the rates: the process's CPU a command on each side (the
+    /// client's share: quire's decisions, JSON, hashing and the driver's work) and quire's
+    /// statements and waited-for answers a command (`PostgresStore.traffic`).
     static func durableCommands(url: String, _ n: Int) throws -> [Figure] {
-        let service = try freshService(schema(url, "commands"))
+        let store = try PostgresStore(url: schema(url, "commands"), options: StorageOptions(create: true))
+        let service = try register(QuireService.open(store))
         let cycles = max(n / 5, 1)
         let papers = (0..<cycles).map(SyntheticLog.paper)
-        let bareURL = schema(url, "bare"), lockedURL = schema(url, "bare_locked")
-        _ = try QuireService.open(location: bareURL, options: .init(create: true))
-        _ = try QuireService.open(location: lockedURL, options: .init(create: true))
-        let bare = try BarePostgresCommands(url: bareURL, papers: papers, lockHead: false)
-        let locked = try BarePostgresCommands(url: lockedURL, papers: papers, lockHead: true)
+        let urls = [schema(url, "bare"), schema(url, "bare_locked"), schema(url, "bare_nomerkle")]
+        for u in urls { _ = try QuireService.open(location: u, options: .init(create: true)) }
+        let bare = try BarePostgresCommands(url: urls[0], papers: papers, lockHead: false)
+        let locked = try BarePostgresCommands(url: urls[1], papers: papers, lockHead: true)
+        let noMerkle = try BarePostgresCommands(url: urls[2], papers: papers, lockHead: false, merkle: false)
         let rounds = min(10, cycles)
-        var seconds = [0.0, 0.0, 0.0]
+        var seconds = [0.0, 0.0, 0.0, 0.0], cpu = [0.0, 0.0, 0.0, 0.0]
+        let traffic = (store.traffic.statements, store.traffic.waits), bareBefore = bare.db.statements
         for round in 0..<rounds {
             let chunk = (cycles * round / rounds)..<(cycles * (round + 1) / rounds)
-            let sides: [() throws -> Double] = [
-                { try Clock.seconds { for c in chunk { try quireCycle(service, c, papers[c]) } } },
-                { Clock.seconds { for c in chunk { bare.cycle(c) } } },
-                { Clock.seconds { for c in chunk { locked.cycle(c) } } },
+            let sides: [() throws -> Void] = [
+                { for c in chunk { try quireCycle(service, c, papers[c]) } },
+                { for c in chunk { bare.cycle(c) } },
+                { for c in chunk { locked.cycle(c) } },
+                { for c in chunk { noMerkle.cycle(c) } },
             ]
-            for k in 0..<3 {
-                let side = (k + round) % 3
-                seconds[side] += try sides[side]()
+            for k in 0..<sides.count {
+                let side = (k + round) % sides.count
+                let before = processCPUSeconds()
+                seconds[side] += try Clock.seconds { try sides[side]() }
+                cpu[side] += processCPUSeconds() - before
             }
         }
-        let rates = seconds.map { Double(cycles * 5) / $0 }
+        let commands = Double(cycles * 5)
+        let rates = seconds.map { commands / $0 }
+        let cpuMs = cpu.map { $0 * 1000 / commands }
+        let statements = Double(store.traffic.statements - traffic.0) / commands, waits = Double(store.traffic.waits - traffic.1) / commands
+        let bareStatements = Double(bare.db.statements - bareBefore) / commands
         return [
             Figure(name: "pg durable command rate", quire: rates[0], baseline: rates[1], unit: "commands/s", ratio: rates[0] / rates[1],
-                   target: ">= 0.7", note: "handler on PostgreSQL, one transaction per command; baseline: bare postgres-nio INSERTs of the same event, projection, checkpoint and idempotency rows into quire's schema, one transaction each, no head-row lock; \(rounds) interleaved rounds"),
+                   target: ">= 0.7", note: "handler on PostgreSQL, one transaction per command; baseline: bare postgres-nio INSERTs of the same event, projection (Merkle nodes included), checkpoint and idempotency rows into quire's schema, one transaction each, no head-row lock; \(rounds) interleaved rounds"),
             Figure(name: "pg bare + head-row lock", quire: rates[2], baseline: rates[1], unit: "commands/s", ratio: rates[2] / rates[1],
                    target: nil, note: "information: the bare baseline with SELECT position FROM log_head FOR UPDATE first in each transaction (one writer: one more round trip)"),
+            Figure(name: "pg bare without the Merkle rows", quire: rates[3], baseline: rates[1], unit: "commands/s", ratio: rates[3] / rates[1],
+                   target: nil, note: "information: the bare baseline as it was before it wrote the Merkle tree's nodes and checkpoint, which quire's fifth projection writes"),
+            Figure(name: "pg client CPU a command", quire: cpuMs[0], baseline: cpuMs[1], unit: "ms", ratio: cpuMs[0] / cpuMs[1],
+                   target: nil, note: "information: this process's user+system CPU a command (the PostgreSQL server's is not in it); baseline: the bare side's"),
+            Figure(name: "pg statements a command", quire: statements, baseline: bareStatements, unit: "statements", ratio: statements / bareStatements,
+                   target: nil, note: "information: statements quire sent a command (PostgresStore.traffic; held writes joined into one count once); baseline: the bare side's, each its own round trip"),
+            Figure(name: "pg answers waited for a command", quire: waits, baseline: bareStatements, unit: "round trips", ratio: waits / bareStatements,
+                   target: nil, note: "information: how many times quire's thread waited for PostgreSQL a command; the bare side waits for every statement"),
         ]
+    }
+
+    /// This process's user + system CPU time so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     // MARK: - Group commit in process

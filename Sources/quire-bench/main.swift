@@ -86,9 +86,9 @@ let querySamples = smoke ? 50 : 1000
 let postgresURL = option("--postgres")
 let sections = Set((option("--only") ?? (postgresURL == nil ? "commands,submit,append,log,proofs,server,wrk" : "postgres"))
     .split(separator: ",").map(String.init))
-let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk", "postgres", "pg-commands"]
+let knownSections: Set<String> = ["commands", "submit", "append", "log", "proofs", "server", "wrk", "postgres", "pg-commands", "pg-writers"]
 guard sections.isSubset(of: knownSections) else {
-    log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk, postgres (with --postgres URL).")
+    log("--only takes a comma-separated list of: commands, submit, append, log, proofs, server, wrk, and with --postgres URL: postgres (every PostgreSQL figure), pg-commands, pg-writers.")
     exit(64)
 }
 
@@ -104,6 +104,10 @@ do {
     if sections.contains("pg-commands"), let url = postgresURL {
         // Only the durable-command figures on PostgreSQL: what a change to the backend's round trips moves.
         for f in try PostgresBenchmarks.durableCommands(url: url, option("--commands").flatMap(Int.init) ?? 1_000) { record(f) }
+    }
+    if sections.contains("pg-writers"), let url = postgresURL {
+        // Only the 4-against-1 `quire submit` writer figures on PostgreSQL.
+        for f in try PostgresBenchmarks.writerFigures(quire: quire, url: url, sessions: max((option("--commands").flatMap(Int.init) ?? 1_000) / 5, 20)) { record(f) }
     }
     if sections.contains("postgres") {
         guard let url = postgresURL else {
