@@ -9,9 +9,17 @@ struct Submit: ParsableCommand {
         discussion: """
             Each line is one command, e.g. {"type":"session.update","session_id":"…","progress":40,"command_id":"c-7"}. \
             Types: session.create (file or paper, name, allow_duplicate), session.access, session.update (step, progress, \
-            questions_imported, metadata, expected_version), session.complete, session.delete (reason). Every line gets \
+            questions_imported, metadata, expected_version), session.complete, session.delete (reason), session.reopen, \
+            session.transfer (to, reason), session.offer (to), session.accept, session.decline, session.share (with, role), \
+            session.unshare (with). Every line gets \
             {"command_id":…,"ok":true,"session":{…}} or {"command_id":…,"ok":false,"error":{"code":…,"message":…,"exit_code":N}}, \
             written as that command commits. The exit code is the first failure's (0 when all succeeded).
+
+            Group commit: the lines already waiting when a transaction starts (up to 500, 8 MiB) are decided and \
+            appended in that one transaction, a savepoint each — a refused line does not fail its neighbours — and \
+            their results are printed once it has committed, so every "ok": true is durable. A lone line is never \
+            delayed. Piping a file in is therefore much faster than one quire call per line; --no-group-commit \
+            gives each line its own transaction.
             """)
 
     @OptionGroup var options: GlobalOptions
