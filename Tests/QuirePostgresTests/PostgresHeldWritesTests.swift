@@ -81,8 +81,8 @@ struct PostgresHeldWritesTests {
         // id, the session's access row with its view and version, the event and its projection
         // rows in two statements sent with the result's read (and a Merkle node or two), the
         // command record sent with COMMIT.
-        #expect(sent <= 12, "statements sent: \(sent)")
-        #expect(waited <= 7, "answers waited for: \(waited)")
+        #expect(sent <= 10, "statements sent: \(sent)")
+        #expect(waited <= 6, "answers waited for: \(waited)")
         // And the rows are the fold of the log: verify compares every projection with a replay.
         #expect(try service.verify().ok)
     }
