@@ -156,11 +156,16 @@ extension QuireService {
     }
 
     /// Monitor rows with their collaborators, read in the same transaction as the rows (so a row
-    /// and its collaborators are of one moment) and in one statement for the whole page.
+    /// and its collaborators are of one moment) and in one statement for a page of up to 5000
+    /// (the dashboard's); a longer list goes in statements of 5000, well inside every backend's
+    /// limit on bound values.
     static func monitorRows(_ entries: [MonitorEntry], now: Timestamp, _ reader: any StorageReader) throws -> [MonitorView] {
         var shared: [SessionID: [CollaboratorView]] = [:]
-        for c in try reader.collaborators(of: entries.map(\.sessionID)) {
-            shared[c.sessionID, default: []].append(CollaboratorView(userID: c.userID.rawValue, email: c.email ?? c.userID.rawValue, role: c.role.rawValue))
+        for start in stride(from: 0, to: entries.count, by: 5000) {
+            for c in try reader.collaborators(of: entries[start..<min(start + 5000, entries.count)].map(\.sessionID)) {
+                shared[c.sessionID, default: []].append(CollaboratorView(userID: c.userID.rawValue, email: c.email ?? c.userID.rawValue,
+                                                                         role: c.role.rawValue))
+            }
         }
         // By email, then id: the same order on every backend, whatever its collation.
         return entries.map { e in
