@@ -83,7 +83,8 @@ enum OpenAPI {
           }
         }
       },
-      "Session": {
+      "SessionFields": {
+        "description": "The fields a session and a monitor row share.",
         "type": "object",
         "required": [
           "id",
@@ -202,17 +203,6 @@ enum OpenAPI {
             "type": "string",
             "format": "date-time"
           },
-          "collaborators": {
-            "type": "object",
-            "description": "Who the session is shared with: user id to editor or viewer.",
-            "additionalProperties": {
-              "type": "string",
-              "enum": [
-                "editor",
-                "viewer"
-              ]
-            }
-          },
           "shared_with_you": {
             "type": "string",
             "enum": [
@@ -220,6 +210,52 @@ enum OpenAPI {
               "viewer"
             ],
             "description": "Your role, on a session shared with you."
+          }
+        }
+      },
+      "Session": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/SessionFields"
+          },
+          {
+            "type": "object",
+            "properties": {
+              "collaborators": {
+                "type": "object",
+                "description": "Who the session is shared with: user id to editor or viewer.",
+                "additionalProperties": {
+                  "type": "string",
+                  "enum": [
+                    "editor",
+                    "viewer"
+                  ]
+                }
+              }
+            }
+          }
+        ]
+      },
+      "Collaborator": {
+        "type": "object",
+        "required": [
+          "user_id",
+          "email",
+          "role"
+        ],
+        "properties": {
+          "user_id": {
+            "type": "string"
+          },
+          "email": {
+            "type": "string"
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "editor",
+              "viewer"
+            ]
           }
         }
       },
@@ -246,19 +282,28 @@ enum OpenAPI {
         ]
       },
       "MonitorRow": {
+        "description": "An active session without content_version, paper and metadata, with how long it has been idle and who it is shared with.",
         "allOf": [
           {
-            "$ref": "#/components/schemas/Session"
+            "$ref": "#/components/schemas/SessionFields"
           },
           {
             "type": "object",
             "required": [
-              "hours_since_access"
+              "hours_since_access",
+              "collaborators"
             ],
             "properties": {
               "hours_since_access": {
                 "type": "number",
                 "minimum": 0
+              },
+              "collaborators": {
+                "type": "array",
+                "description": "Who the session is shared with, by email: unlike a session's own collaborators (a map of user ids to roles), a list naming each one. Empty when nobody.",
+                "items": {
+                  "$ref": "#/components/schemas/Collaborator"
+                }
               }
             }
           }
@@ -2610,7 +2655,7 @@ enum OpenAPI {
     "/v1/monitor": {
       "get": {
         "operationId": "monitor",
-        "summary": "Every active session of everyone, stalest first (system admins).",
+        "summary": "Every active session of everyone, stalest first, with its owner and collaborators (system admins).",
         "parameters": [
           {
             "name": "stale_hours",

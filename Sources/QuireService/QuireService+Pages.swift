@@ -67,13 +67,6 @@ extension QuireService {
     }
 }
 
-/// Who a session is shared with, as the pages name them: the collaborator's email and role.
-public struct CollaboratorView: Sendable, Equatable {
-    public var userID: String
-    public var email: String
-    public var role: String
-}
-
 extension QuireService {
     /// The emails of these users (by id), for the pages to name an owner, a collaborator or the
     /// recipient of an offer on a session the actor has already reached. Unknown ids are left out.
@@ -84,27 +77,5 @@ extension QuireService {
         return try store.read { reader in
             Dictionary(try reader.users(wanted).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
         }
-    }
-
-    /// The collaborators of each of these sessions (the monitor's column), by email then role.
-    /// System admins only, like the monitor; reads them in batches of 500.
-    public func collaborators(of sessionIDs: [String], as name: ActorName) throws(QuireError) -> [String: [CollaboratorView]] {
-        try authorize(.monitor, as: name)
-        var states: [SessionState] = []
-        for start in stride(from: 0, to: sessionIDs.count, by: 500) {
-            let chunk = sessionIDs[start..<min(start + 500, sessionIDs.count)].map { SessionID($0) }
-            states += try store.read { reader in try reader.sessions(chunk) }
-        }
-        let people = Set(states.flatMap { $0.collaborators.keys })
-        let emails = try store.read { reader in
-            Dictionary(try reader.users(people.map { UserID($0) }).map { ($0.id.rawValue, $0.email) }) { a, _ in a }
-        }
-        var out: [String: [CollaboratorView]] = [:]
-        for s in states where !s.collaborators.isEmpty {
-            out[s.id.rawValue] = s.collaborators
-                .map { CollaboratorView(userID: $0.key, email: emails[$0.key] ?? $0.key, role: $0.value.rawValue) }
-                .sorted { $0.email < $1.email }
-        }
-        return out
     }
 }

@@ -144,14 +144,32 @@ extension QuireService {
 
     // MARK: - Monitor
 
-    /// Every active session of everyone, stalest first; with `staleHours`, only those idle at
-    /// least that long. System admins only.
+    /// Every active session of everyone, stalest first, with who it is shared with; with
+    /// `staleHours`, only those idle at least that long. System admins only.
     public func monitor(as name: ActorName, staleHours: Double? = nil, limit: Int = 1000) throws(QuireError) -> [MonitorView] {
         try authorize(.monitor, as: name)
         let now = clock()
         let cutoff = staleHours.map { now.adding(milliseconds: -Int64($0 * 3_600_000)) }
         return try store.read { reader in
-            try reader.monitor(accessedBefore: cutoff, limit: limit, offset: 0).map { MonitorView($0, now: now) }
+            try Self.monitorRows(try reader.monitor(accessedBefore: cutoff, limit: limit, offset: 0), now: now, reader)
+        }
+    }
+
+    /// Monitor rows with their collaborators, read in the same transaction as the rows (so a row
+    /// and its collaborators are of one moment) and in one statement for a page of up to 5000
+    /// (the dashboard's); a longer list goes in statements of 5000, well inside every backend's
+    /// limit on bound values.
+    static func monitorRows(_ entries: [MonitorEntry], now: Timestamp, _ reader: any StorageReader) throws -> [MonitorView] {
+        var shared: [SessionID: [CollaboratorView]] = [:]
+        for start in stride(from: 0, to: entries.count, by: 5000) {
+            for c in try reader.collaborators(of: entries[start..<min(start + 5000, entries.count)].map(\.sessionID)) {
+                shared[c.sessionID, default: []].append(CollaboratorView(userID: c.userID.rawValue, email: c.email ?? c.userID.rawValue,
+                                                                         role: c.role.rawValue))
+            }
+        }
+        // By email, then id: the same order on every backend, whatever its collation.
+        return entries.map { e in
+            MonitorView(e, now: now, collaborators: (shared[e.sessionID] ?? []).sorted { ($0.email, $0.userID) < ($1.email, $1.userID) })
         }
     }
 

@@ -95,7 +95,7 @@ extension QuireService {
             }
         case .monitor:
             result.monitor = try then.store.read { reader in
-                try reader.monitor(accessedBefore: nil, limit: 1000, offset: 0).map { MonitorView($0, now: asOf) }
+                try Self.monitorRows(try reader.monitor(accessedBefore: nil, limit: 1000, offset: 0), now: asOf, reader)
             }
         case .duplicates:
             result.duplicates = try then.store.read { reader in

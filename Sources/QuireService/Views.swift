@@ -68,6 +68,39 @@ public struct SessionView: Sendable, Equatable, Codable {
         collaborators = s.collaborators.isEmpty ? nil : s.collaborators.mapValues(\.rawValue)
     }
 
+    public init(from decoder: any Decoder) throws {
+        try self.init(from: decoder, collaboratorsMap: true)
+    }
+
+    /// Without `collaboratorsMap`, `collaborators` is left for the caller: a monitor row keeps its
+    /// list of collaborators under that key.
+    init(from decoder: any Decoder, collaboratorsMap: Bool) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        ownerID = try c.decodeIfPresent(String.self, forKey: .ownerID)
+        ownerEmail = try c.decodeIfPresent(String.self, forKey: .ownerEmail)
+        name = try c.decode(String.self, forKey: .name)
+        fileName = try c.decode(String.self, forKey: .fileName)
+        status = try c.decode(String.self, forKey: .status)
+        step = try c.decode(String.self, forKey: .step)
+        progress = try c.decode(Int.self, forKey: .progress)
+        questionCount = try c.decode(Int.self, forKey: .questionCount)
+        questionsImported = try c.decode(Int.self, forKey: .questionsImported)
+        jsonHash = try c.decodeIfPresent(String.self, forKey: .jsonHash)
+        legacy = try c.decode(Bool.self, forKey: .legacy)
+        version = try c.decode(Int.self, forKey: .version)
+        contentVersion = try c.decodeIfPresent(Int.self, forKey: .contentVersion)
+        createdAt = try c.decode(Timestamp.self, forKey: .createdAt)
+        updatedAt = try c.decode(Timestamp.self, forKey: .updatedAt)
+        lastAccessedAt = try c.decode(Timestamp.self, forKey: .lastAccessedAt)
+        paper = try c.decodeIfPresent([String: JSONValue].self, forKey: .paper)
+        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
+        offeredTo = try c.decodeIfPresent(String.self, forKey: .offeredTo)
+        offerExpiresAt = try c.decodeIfPresent(Timestamp.self, forKey: .offerExpiresAt)
+        collaborators = collaboratorsMap ? try c.decodeIfPresent([String: String].self, forKey: .collaborators) : nil
+        sharedWithYou = try c.decodeIfPresent(String.self, forKey: .sharedWithYou)
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -115,12 +148,34 @@ public struct UserView: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey { case id, email, role, active, registeredAt = "registered_at" }
 }
 
-/// One row of the monitor: an active session of anyone, with how long it has been idle.
+/// Someone a session is shared with, as the monitor names them: their email and role (and id,
+/// to match the `collaborators` map of a session's own JSON).
+public struct CollaboratorView: Sendable, Equatable, Codable {
+    public var userID: String
+    /// The email as registered (the id, for a user the log does not know, which cannot happen).
+    public var email: String
+    /// `editor` or `viewer`.
+    public var role: String
+
+    public init(userID: String, email: String, role: String) {
+        self.userID = userID
+        self.email = email
+        self.role = role
+    }
+
+    enum CodingKeys: String, CodingKey { case userID = "user_id", email, role }
+}
+
+/// One row of the monitor: an active session of anyone, with how long it has been idle and who
+/// it is shared with.
 public struct MonitorView: Sendable, Equatable, Codable {
     public var session: SessionView
     public var hoursSinceAccess: Double
+    /// By email, then id; empty when the session is not shared. In JSON this list is the row's
+    /// `collaborators` (a session's own JSON has a map of ids to roles there instead).
+    public var collaborators: [CollaboratorView]
 
-    public init(_ e: MonitorEntry, now: Timestamp) {
+    public init(_ e: MonitorEntry, now: Timestamp, collaborators: [CollaboratorView] = []) {
         var s = SessionView(
             SessionState(id: e.sessionID, ownerID: e.ownerID, name: e.name, fileName: e.fileName, jsonHash: e.jsonHash,
                          questionCount: e.questionCount, paper: [:], blob: nil, status: .inProgress, step: e.step,
@@ -132,18 +187,24 @@ public struct MonitorView: Sendable, Equatable, Codable {
         s.contentVersion = nil  // the monitor does not keep it; a session's own view does
         session = s
         hoursSinceAccess = (Double(now.milliseconds - e.lastAccessedAt.milliseconds) / 3_600_000 * 10).rounded() / 10
+        self.collaborators = collaborators
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try session.encode(to: encoder)
+        var s = session
+        s.collaborators = nil  // the key is this row's list
+        try s.encode(to: encoder)
         var c = encoder.container(keyedBy: ExtraKeys.self)
         try c.encode(hoursSinceAccess, forKey: .hoursSinceAccess)
+        try c.encode(collaborators, forKey: .collaborators)
     }
 
-    enum ExtraKeys: String, CodingKey { case hoursSinceAccess = "hours_since_access" }
+    enum ExtraKeys: String, CodingKey { case hoursSinceAccess = "hours_since_access", collaborators }
 
     public init(from decoder: any Decoder) throws {
-        session = try SessionView(from: decoder)
-        hoursSinceAccess = try decoder.container(keyedBy: ExtraKeys.self).decode(Double.self, forKey: .hoursSinceAccess)
+        session = try SessionView(from: decoder, collaboratorsMap: false)
+        let c = try decoder.container(keyedBy: ExtraKeys.self)
+        hoursSinceAccess = try c.decode(Double.self, forKey: .hoursSinceAccess)
+        collaborators = try c.decodeIfPresent([CollaboratorView].self, forKey: .collaborators) ?? []
     }
 }

@@ -108,6 +108,10 @@ public protocol StorageReader {
     /// The user's in-progress sessions with this file name or paper code, and those shared with
     /// them, oldest first.
     func similarSessions(owner: UserID, fileName: String, paperCode: String?) throws -> [SessionState]
+    /// The collaborators of these sessions with their emails, in one statement whatever the
+    /// number of sessions (the monitor asks for a whole page at once), in no particular order.
+    /// A deleted session has none.
+    func collaborators(of sessions: [SessionID]) throws -> [SessionCollaborator]
 
     // The duplicate index
     /// The owner's non-deleted sessions with this file hash, oldest first.

@@ -137,6 +137,21 @@ public struct MonitorEntry: Equatable, Sendable {
     }
 }
 
+/// Someone a session is shared with (`session share`), and their email as registered (nil only
+/// if the user is unknown, which the decider never allows).
+public struct SessionCollaborator: Equatable, Sendable {
+    public var sessionID: SessionID
+    public var userID: UserID
+    public var email: String?
+    public var role: CollaboratorRole
+    public init(sessionID: SessionID, userID: UserID, email: String?, role: CollaboratorRole) {
+        self.sessionID = sessionID
+        self.userID = userID
+        self.email = email
+        self.role = role
+    }
+}
+
 /// One owner's sessions of one file (`replay --view duplicates`).
 public struct DuplicateGroup: Equatable, Sendable {
     public var owner: UserID

@@ -52,12 +52,17 @@ enum Render {
     static func monitor(_ rows: [MonitorView]) -> String {
         guard !rows.isEmpty else { return "No active sessions." }
         return Console.table(
-            ["ID", "OWNER", "NAME", "STEP", "PROGRESS", "QUESTIONS", "LAST ACCESSED", "IDLE"],
+            ["ID", "OWNER", "SHARED WITH", "NAME", "STEP", "PROGRESS", "QUESTIONS", "LAST ACCESSED", "IDLE"],
             rows.map { m in
                 let s = m.session
-                return [s.id, s.legacy ? "legacy" : (s.ownerEmail ?? "-"), clip(s.name, 32), s.step, "\(s.progress)%",
-                        "\(s.questionsImported)/\(s.questionCount)", short(s.lastAccessedAt), idle(m.hoursSinceAccess)]
+                return [s.id, s.legacy ? "legacy" : (s.ownerEmail ?? "-"), sharedWith(m.collaborators), clip(s.name, 32), s.step,
+                        "\(s.progress)%", "\(s.questionsImported)/\(s.questionCount)", short(s.lastAccessedAt), idle(m.hoursSinceAccess)]
             })
+    }
+
+    /// "bob@school.example (editor), cy@school.example (viewer)", clipped; "-" for nobody.
+    static func sharedWith(_ collaborators: [CollaboratorView]) -> String {
+        collaborators.isEmpty ? "-" : clip(collaborators.map { "\($0.email) (\($0.role))" }.joined(separator: ", "), 48)
     }
 
     static func idle(_ hours: Double) -> String {

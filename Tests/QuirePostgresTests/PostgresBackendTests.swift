@@ -196,6 +196,17 @@ struct PostgresBackendTests {
         #expect(!plan.contains("Seq Scan"), "\(plan)")
     }
 
+    /// The monitor's collaborators for a page of sessions can be read through indexes. (For a
+    /// list of hundreds of sessions the planner rightly prefers reading the whole table while it
+    /// is small — a table of tens of thousands of collaborators, when statistics say so.)
+    @Test(arguments: [1, 50])
+    func theCollaboratorsOfAPageAreReadThroughIndexes(_ count: Int) throws {
+        let f = try PostgresFixture()
+        let plan = try f.store.collaboratorsPlan(count: count).joined(separator: "\n")
+        #expect(plan.contains("session_collaborators_by_session"), "\(plan)")
+        #expect(!plan.contains("Seq Scan"), "\(plan)")
+    }
+
     // MARK: - Opening
 
     @Test func aMissingSchemaIsOneSentenceAndCreatesNothing() throws {

@@ -47,6 +47,18 @@ struct SQLiteBackendTests {
         #expect(try store.query(sql: "PRAGMA synchronous").first?.first == .integer(2))  // FULL
     }
 
+    /// The monitor's collaborators for a page of sessions: one index search per session, never a
+    /// scan of every collaborator or user.
+    @Test(arguments: [1, 50, 1000])
+    func theCollaboratorsOfAPageAreReadThroughIndexes(_ count: Int) throws {
+        let store = try SQLiteStore(path: try temporaryDatabasePath(), options: StorageOptions(create: true))
+        try store.prepareProjections()
+        let plan = try store.collaboratorsPlan(count: count)
+        #expect(plan.contains { $0.contains("USING INDEX session_collaborators_by_session") }, "\(plan)")
+        #expect(plan.contains { $0.hasPrefix("SEARCH u USING INDEX") || $0.hasPrefix("SEARCH u USING PRIMARY KEY") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+    }
+
     @Test func openingAMissingFileWithoutCreateIsAClearError() {
         #expect {
             _ = try SQLiteStore(path: "/nonexistent-\(UUID().uuidString)/x.sqlite")

@@ -360,6 +360,42 @@ struct RouterTests {
         }
     }
 
+    @Test func monitorRowsNameTheirCollaboratorsUntilRemoved() async throws {
+        let f = try await ServerFixture()
+        let app = try await f.application()
+        let alice = try await f.auth(ServerFixture.alice), ops = try await f.auth(ServerFixture.ops)
+        try await app.test(.router) { client in
+            let id = try await client.execute(uri: "/v1/sessions", method: .post, headers: alice, body: ServerFixture.paper())
+                .json["id"]?.stringValue ?? ""
+            let other = try await client.execute(uri: "/v1/sessions", method: .post, headers: alice, body: ServerFixture.paper("9709/13"))
+                .json["id"]?.stringValue ?? ""
+            let share = try await client.execute(uri: "/v1/sessions/\(id)/share", method: .post, headers: alice,
+                                                 body: ServerFixture.json(#"{"with":"bob@x.test","role":"viewer"}"#))
+            #expect(share.status == .ok, "\(String(buffer: share.body))")
+
+            func collaborators() async throws -> [String: JSONValue] {
+                let rows = try await client.execute(uri: "/v1/monitor", method: .get, headers: ops)
+                #expect(rows.status == .ok)
+                var out: [String: JSONValue] = [:]
+                for row in rows.json.arrayValue ?? [] { out[row["id"]?.stringValue ?? ""] = row["collaborators"] ?? .null }
+                return out
+            }
+            let bob = JSONValue.object(["user_id": .string(f.ids[ServerFixture.bob]!.rawValue), "email": .string(ServerFixture.bob),
+                                        "role": .string("viewer")])
+            #expect(try await collaborators() == [id: .array([bob]), other: .array([])])
+
+            // Removal revokes at once.
+            let unshare = try await client.execute(uri: "/v1/sessions/\(id)/unshare", method: .post, headers: alice,
+                                                   body: ServerFixture.json(#"{"with":"bob@x.test"}"#))
+            #expect(unshare.status == .ok, "\(String(buffer: unshare.body))")
+            #expect(try await collaborators() == [id: .array([]), other: .array([])])
+
+            // The owner, an admin, still may not read the monitor.
+            let refused = try await client.execute(uri: "/v1/monitor", method: .get, headers: alice)
+            #expect(refused.status == .forbidden && refused.errorCode == "forbidden")
+        }
+    }
+
     @Test func auditFiltersAndScope() async throws {
         let f = try await ServerFixture()
         let app = try await f.application()

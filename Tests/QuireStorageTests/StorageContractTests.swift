@@ -26,6 +26,7 @@ struct ProjectionSnapshot: Equatable {
     var monitor: [MonitorEntry] = []
     var duplicates: [DuplicateGroup] = []
     var expired = 0
+    var collaborators: [String] = []
 
     init(_ store: any EventStorage, sessionIDs: [SessionID]) throws {
         try store.read { r in
@@ -36,6 +37,7 @@ struct ProjectionSnapshot: Equatable {
             monitor = try r.monitor(accessedBefore: nil, limit: 100_000, offset: 0)
             duplicates = try r.duplicateGroups()
             expired = try r.monitorExpiredCount()
+            collaborators = try r.collaborators(of: sessionIDs).map { "\($0.sessionID) \($0.userID) \($0.email ?? "-") \($0.role)" }.sorted()
         }
     }
 }
@@ -122,6 +124,47 @@ struct StorageContractTests {
             try tx.append([NewEvent(.collaboratorRemoved(CollaboratorRemoved(sessionID: s1, userID: bob)))], envelope: envelope)
         }
         #expect(try store.read { r in try r.sessions(visibleTo: bob) }.isEmpty)
+        #expect(try store.drift().isEmpty)
+    }
+
+    @Test(arguments: BackendUnderTest.all)
+    func theCollaboratorsOfManySessionsAreReadAtOnceWithTheirEmails(_ backend: BackendUnderTest) throws {
+        let store = try backend.make()
+        let bob = UserID("b1"), cy = UserID("c1"), s1 = SessionID("s1"), s2 = SessionID("s2"), s3 = SessionID("s3")
+        try store.write { tx in
+            try tx.append([NewEvent(.userRegistered(UserRegistered(userID: alice, email: "a@x.test", role: .admin))),
+                           NewEvent(.userRegistered(UserRegistered(userID: bob, email: "b@x.test", role: .admin))),
+                           NewEvent(.userRegistered(UserRegistered(userID: cy, email: "c@x.test", role: .admin))),
+                           NewEvent(created("s1")), NewEvent(created("s2")), NewEvent(created("s3")),
+                           NewEvent(.collaboratorAdded(CollaboratorAdded(sessionID: s1, userID: bob, role: .editor))),
+                           NewEvent(.collaboratorAdded(CollaboratorAdded(sessionID: s1, userID: cy, role: .viewer))),
+                           NewEvent(.collaboratorAdded(CollaboratorAdded(sessionID: s2, userID: cy, role: .editor)))], envelope: envelope)
+        }
+        func read(_ ids: [SessionID] = [s1, s2, s3]) throws -> [String] {
+            try store.read { r in
+                // The rows agree with each live session's own collaborators (its view's map; a
+                // deleted session's view keeps the map it had, but nobody is a collaborator any more).
+                let views = try r.sessions(ids).filter { $0.status != .deleted }
+                    .flatMap { s in s.collaborators.map { "\(s.id) \($0.key) \($0.value)" } }
+                let rows = try r.collaborators(of: ids)
+                #expect(rows.map { "\($0.sessionID) \($0.userID) \($0.role)" }.sorted() == views.sorted())
+                return rows.map { "\($0.sessionID) \($0.email ?? "?") \($0.role)" }.sorted()
+            }
+        }
+        #expect(try read() == ["s1 b@x.test editor", "s1 c@x.test viewer", "s2 c@x.test editor"])
+        #expect(try read([s2, SessionID("unknown")]) == ["s2 c@x.test editor"])
+        #expect(try read([]) == [])
+
+        // Unsharing, deleting and handing the session to its collaborator each end a row.
+        try store.write { tx in
+            try tx.append([NewEvent(.collaboratorRemoved(CollaboratorRemoved(sessionID: s1, userID: bob))),
+                           NewEvent(.sessionDeleted(SessionDeleted(sessionID: s2)))], envelope: envelope)
+        }
+        #expect(try read() == ["s1 c@x.test viewer"])
+        try store.write { tx in
+            try tx.append([NewEvent(.sessionTransferred(SessionTransferred(sessionID: s1, from: alice, to: cy)))], envelope: envelope)
+        }
+        #expect(try read() == [])
         #expect(try store.drift().isEmpty)
     }
 

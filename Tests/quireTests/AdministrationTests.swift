@@ -66,6 +66,45 @@ import Testing
         #expect(try box.eventCount() == before + 1)
     }
 
+    @Test func monitorNamesEachSessionsCollaboratorsUntilTheyAreRemoved() throws {
+        let box = try Sandbox()
+        let c = "c@x.test"
+        let ids = try box.setUp(admins: [a, b, c])
+        let shared = try box.createSession(try box.write("a1.json", paperJSON(code: "A/1")), as: a)
+        let alone = try box.createSession(try box.write("a2.json", paperJSON(code: "A/2")), as: a)
+        try box.ok("session", "share", shared, "--with", c, "--role", "viewer", as: a)
+        try box.ok("session", "share", shared, "--with", b, as: a)
+
+        func collaborators() throws -> [String: [[String: String]]] {
+            var out: [String: [[String: String]]] = [:]
+            for row in try box.ok("monitor", "--json", as: Sandbox.ops).array {
+                let list = try #require(row["collaborators"] as? [[String: Any]], "\(row)")
+                out[row["id"] as? String ?? ""] = list.map { $0.compactMapValues { $0 as? String } }
+            }
+            return out
+        }
+        // By email, each with their role; a session shared with nobody has an empty list.
+        #expect(try collaborators() == [
+            shared: [["user_id": ids[b]!, "email": b, "role": "editor"], ["user_id": ids[c]!, "email": c, "role": "viewer"]],
+            alone: [],
+        ])
+        let table = try box.ok("monitor", as: Sandbox.ops).stdout
+        #expect(table.contains("SHARED WITH"), "\(table)")
+        let line = try #require(table.split(separator: "\n").first { $0.hasPrefix(shared) })
+        #expect(line.contains("\(b) (editor), \(c) (viewer)"), "\(table)")
+        let other = try #require(table.split(separator: "\n").first { $0.hasPrefix(alone) })
+        #expect(other.contains(" - "), "\(table)")
+
+        // Removal revokes at once, on the monitor too.
+        try box.ok("session", "unshare", shared, "--with", b, as: a)
+        #expect(try collaborators()[shared] == [["user_id": ids[c]!, "email": c, "role": "viewer"]])
+        #expect(!(try box.ok("monitor", as: Sandbox.ops).stdout.contains(b)))
+
+        // The owner is an admin, not a system admin: no monitor, collaborators or not.
+        let refused = try box.run("monitor", "--json", as: a)
+        #expect(refused.status == 77 && refused.stdout.isEmpty, "\(refused)")
+    }
+
     static let samples = QuireBinary.packageRoot.appendingPathComponent("events/samples")
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: samples.path),

@@ -27,13 +27,12 @@ extension Routes {
             return (entries, perHour, denied, try service.monitorSummary(as: actor))
         }
         let shown = Array(entries.prefix(Self.monitorRows))
-        let shared = try await Blocking.run { () throws(QuireError) in try service.collaborators(of: shown.map(\.session.id), as: actor) }
         let rows = shown.map { e in
             PageModel.MonitorRow(id: e.session.id, ownerEmail: e.session.ownerEmail ?? "legacy", name: e.session.name,
                                  fileName: e.session.fileName, hours: String(format: "%.1f", e.hoursSinceAccess),
                                  stale: e.hoursSinceAccess >= staleHours, step: e.session.step, progress: e.session.progress,
                                  questionCount: e.session.questionCount, questionsImported: e.session.questionsImported,
-                                 collaborators: (shared[e.session.id] ?? []).map { "\($0.email) (\($0.role))" }.joined(separator: ", "))
+                                 collaborators: e.collaborators.map { "\($0.email) (\($0.role))" }.joined(separator: ", "))
         }
         let lastSweep = metrics.lastSweep
         let totals = PageModel.Totals(active: entries.count, stale: entries.filter { $0.hoursSinceAccess >= staleHours }.count,
