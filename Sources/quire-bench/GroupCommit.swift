@@ -38,7 +38,7 @@ enum GroupCommitBenchmark {
         return (path, tokens, sessions)
     }
 
-    static func serve(_ quire: String, path: String, port: Int, groupCommit: Bool) throws -> Process {
+    static func serve(_ quire: String, path: String, port: Int, groupCommit: Bool, log: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: quire)
         process.arguments = ["serve", "--db", path, "--port", String(port)] + (groupCommit ? [] : ["--no-group-commit"])
@@ -46,17 +46,45 @@ enum GroupCommitBenchmark {
         environment["QUIRE_JWT_SECRET"] = secret
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil), let file = FileHandle(forWritingAtPath: log) {
+            process.standardError = file
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
 
-    static func waitUntilUp(port: Int) throws {
-        for _ in 0..<200 {
-            if let client = try? LoadClient(port: port), (try? client.send("GET", "/healthz"))?.status == 200 { return }
+    /// Starts `quire serve` on a free loopback port and waits until it answers `/healthz`. Ports
+    /// are drawn below Linux's ephemeral range (32768–60999), where the benchmark's own outgoing
+    /// connections live; a server that exits at once (its port taken after all) is started again
+    /// on another, up to five times. (CI once lost a whole run to a server that never came up on a
+    /// port drawn inside that range.)
+    static func launch(_ quire: String, path: String, groupCommit: Bool, avoiding taken: [Int] = []) throws -> (process: Process, port: Int) {
+        var tried: [Int] = []
+        let logs = temporaryDirectory("serve")
+        var said = ""
+        for _ in 0..<5 {
+            var port = 0
+            repeat { port = Int.random(in: 20_000..<32_000) } while taken.contains(port) || tried.contains(port)
+            tried.append(port)
+            let log = logs + "/\(port).log"
+            let process = try serve(quire, path: path, port: port, groupCommit: groupCommit, log: log)
+            if try waitUntilUp(port: port, process) { return (process, port) }
+            said = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").last.map(String.init) ?? ""
+        }
+        throw QuireError.internal("quire serve did not start on any of ports \(tried.map(String.init).joined(separator: ", ")); it said: \(said)")
+    }
+
+    /// Whether the server on `port` answered within 30 s; false as soon as it has exited.
+    static func waitUntilUp(port: Int, _ process: Process) throws -> Bool {
+        for _ in 0..<600 {
+            if let client = try? LoadClient(port: port), (try? client.send("GET", "/healthz"))?.status == 200 { return true }
+            if !process.isRunning { return false }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw QuireError.internal("quire serve did not start on port \(port)")
+        stop([process])
+        throw QuireError.internal("quire serve did not answer on port \(port) within 30 s")
     }
 
     /// Each of `clients` clients, on a thread and a connection of its own, sends updates to its
@@ -108,10 +136,8 @@ enum GroupCommitBenchmark {
         do {
             for groupCommit in [false, true] {
                 let prepared = try await prepare(clients: maxClients)
-                let port = Int.random(in: 20_000..<40_000)
-                let server = try serve(quire, path: prepared.path, port: port, groupCommit: groupCommit)
+                let (server, port) = try launch(quire, path: prepared.path, groupCommit: groupCommit, avoiding: servers.values.map(\.port))
                 servers[groupCommit] = (server, port, prepared.tokens, prepared.sessions)
-                try waitUntilUp(port: port)
                 _ = try drive(port: port, tokens: prepared.tokens, sessions: prepared.sessions, clients: 1, seconds: 0.5)  // warm-up
             }
             for level in levels {

@@ -83,11 +83,8 @@ enum PostgresServeBenchmark {
         var servers: [Server] = []
         do {
             for _ in 0..<count {
-                var port = 0
-                repeat { port = Int.random(in: 40_000..<60_000) } while servers.contains { $0.port == port }
-                let process = try GroupCommitBenchmark.serve(quire, path: url, port: port, groupCommit: true)
+                let (process, port) = try GroupCommitBenchmark.launch(quire, path: url, groupCommit: true, avoiding: servers.map(\.port))
                 servers.append(Server(process: process, port: port))
-                try GroupCommitBenchmark.waitUntilUp(port: port)
             }
         } catch {
             GroupCommitBenchmark.stop(servers.map(\.process))

@@ -20,10 +20,8 @@ enum WrkBenchmark {
         let prepared = try await GroupCommitBenchmark.prepare(clients: clients)
         let script = temporaryDirectory("wrk") + "/patch.lua"
         try luaScript(tokens: prepared.tokens, sessions: prepared.sessions).write(toFile: script, atomically: true, encoding: .utf8)
-        let port = Int.random(in: 40_000..<60_000)
-        let server = try GroupCommitBenchmark.serve(quire, path: prepared.path, port: port, groupCommit: true)
+        let (server, port) = try GroupCommitBenchmark.launch(quire, path: prepared.path, groupCommit: true)
         defer { GroupCommitBenchmark.stop([server]) }
-        try GroupCommitBenchmark.waitUntilUp(port: port)
         _ = try drive(wrk, script: script, port: port, connections: 1, seconds: 1)  // warm-up
 
         var figures: [Figure] = []
