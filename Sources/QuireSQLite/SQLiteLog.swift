@@ -53,8 +53,20 @@ enum SQLiteLog {
                                recorded_at, payload, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [e.position, e.stream, e.version, e.type, e.schema, e.eventID, e.actor,
-                                          e.commandID, e.recordedAt, e.payload, e.prevHash, e.hash])
+        try statement.execute { row in
+            row.bind(e.position)
+            row.bind(e.stream)
+            row.bind(e.version)
+            row.bind(e.type)
+            row.bind(e.schema)
+            row.bind(e.eventID)
+            row.bind(e.actor)
+            row.bind(e.commandID)
+            row.bind(e.recordedAt)
+            row.bind(e.payload)
+            row.bind(e.prevHash)
+            row.bind(e.hash)
+        }
     }
 
     // MARK: - Reading
