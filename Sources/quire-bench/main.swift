@@ -16,7 +16,7 @@ import QuireStorage
 // footprint), proofs (the Merkle tree's append cost, proof latencies and bytes), server (group
 // commit and the service's memory), wrk (the HTTP path under wrk against in-process submit).
 // `--rebuild-child PATH` is what the run itself starts to measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
-// the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N` and
+// the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N`,
 // `--callgrind-rebuild PATH` and `--callgrind-import EXPORT --into PATH` are the workloads `tools/bench --callgrind` runs under valgrind.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
