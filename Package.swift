@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [
                 "QuireCore", "QuireStorage", "QuireProjections",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, to bind the per-row statements' values directly (SQLiteBinding.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -243,7 +243,7 @@ struct SQLiteConnection: StorageWriter {
             // from now on; an import has a process of its own (`quire import`).
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
-        for (record, _) in run { try SQLiteLog.insert(record, db) }
+        try SQLiteLog.insert(run.lazy.map { $0.record }, db)
         try projections.apply(EventBatch(run), to: SQLiteRowWriter(db))
         for p in projections.projectors { try SQLiteStore.setCheckpoint(p, position: last.record.position, db) }
         return true

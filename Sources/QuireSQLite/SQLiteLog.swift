@@ -48,13 +48,54 @@ enum SQLiteLog {
 
     /// Inserts a row exactly as given (also what `import` uses to copy a verified log).
     static func insert(_ e: RecordedEvent, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id,
-                               recorded_at, payload, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute(arguments: [e.position, e.stream, e.version, e.type, e.schema, e.eventID, e.actor,
-                                          e.commandID, e.recordedAt, e.payload, e.prevHash, e.hash])
+        try db.cachedStatement(sql: insertSQL(rows: 1)).execute { bind(e, &$0) }
+    }
+
+    /// Inserts rows exactly as given, in order, `rowsPerStatement` to a statement: `import`'s runs.
+    ///
+    /// Each insert into `events` fires its triggers, so inside a transaction SQLite opens a
+    /// statement journal for it and copies there every page the statement changes, the first time
+    /// it does: one row per statement copied ~8 pages (16 writes into the journal) and opened and
+    /// closed a savepoint for every event, 41,000 instructions an event in a profile of `import`.
+    /// A statement of many rows copies each page it changes once. The rows still go in one at a
+    /// time, in order, each after its triggers have checked it against the rows before it.
+    static func insert(_ rows: some Collection<RecordedEvent>, _ db: Database) throws {
+        var rest = rows[...]
+        if rest.count >= rowsPerStatement {
+            let statement = try db.cachedStatement(sql: insertSQL(rows: rowsPerStatement))
+            while rest.count >= rowsPerStatement {
+                try statement.execute { binder in
+                    for e in rest.prefix(rowsPerStatement) { bind(e, &binder) }
+                }
+                rest = rest.dropFirst(rowsPerStatement)
+            }
+        }
+        for e in rest { try insert(e, db) }
+    }
+
+    static let rowsPerStatement = 64
+
+    private static func insertSQL(rows: Int) -> String {
+        """
+        INSERT INTO events(position, stream, version, type, schema, event_id, actor, command_id,
+                           recorded_at, payload, prev_hash, hash)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+        """
+    }
+
+    private static func bind(_ e: RecordedEvent, _ row: inout SQLiteBinder) {
+        row.bind(e.position)
+        row.bind(e.stream)
+        row.bind(e.version)
+        row.bind(e.type)
+        row.bind(e.schema)
+        row.bind(e.eventID)
+        row.bind(e.actor)
+        row.bind(e.commandID)
+        row.bind(e.recordedAt)
+        row.bind(e.payload)
+        row.bind(e.prevHash)
+        row.bind(e.hash)
     }
 
     // MARK: - Reading

@@ -104,48 +104,41 @@ final class SQLiteRowWriter: RowWriter {
         columns.map(table.position(of:))
     }
 
-    private static func bind(_ statement: Statement, _ values: [StoredValue]) {
-        statement.setUncheckedArguments(SQLiteTables.arguments(values))
-    }
-
     func row(_ table: TableSchema, key: [StoredValue]) throws -> StoredRow? {
         let id = ObjectIdentifier(table)
         if let known = reads[id]?[key] { return known }
         let statement = try statement(table, 0) { SQLiteTables.selectAll(table) + " WHERE " + SQLiteTables.keyCondition(table) }
-        Self.bind(statement, key)
+        statement.bind { $0.bind(key) }
         let row = try Row.fetchOne(statement).map(SQLiteTables.stored)
         reads[id, default: [:]][key] = .some(row)
         return row
     }
 
     func apply(_ change: RowChange) throws {
-        let statement: Statement
         switch change {
         case .insert(let table, let row), .upsert(let table, let row):
             let replace: Bool
             if case .upsert = change { replace = true } else { replace = false }
-            statement = try self.statement(table, replace ? 2 : 1) {
+            try self.statement(table, replace ? 2 : 1) {
                 "\(replace ? "INSERT OR REPLACE" : "INSERT") INTO \(table.name)(\(table.columnNames.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
-            }
-            Self.bind(statement, row)
+            }.execute { $0.bind(row) }
         case .update(let table, let key, let set):
-            let columns = set.map(\.column)
-            statement = try self.statement(table, 3, columns: Self.mask(table, columns)) {
+            let columns = set.map { $0.column }
+            try self.statement(table, 3, columns: Self.mask(table, columns)) {
                 "UPDATE \(table.name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE \(SQLiteTables.keyCondition(table))"
+            }.execute { binder in
+                for (_, value) in set { binder.bind(value) }
+                binder.bind(key)
             }
-            Self.bind(statement, set.map(\.value) + key)
         case .increment(let table, let key, let column):
-            statement = try self.statement(table, 4, columns: Self.mask(table, [column])) {
+            try self.statement(table, 4, columns: Self.mask(table, [column])) {
                 "UPDATE \(table.name) SET \(column) = \(column) + 1 WHERE \(SQLiteTables.keyCondition(table))"
-            }
-            Self.bind(statement, key)
+            }.execute { $0.bind(key) }
         case .delete(let table, let column, let value):
-            statement = try self.statement(table, 5, columns: Self.mask(table, [column])) {
+            try self.statement(table, 5, columns: Self.mask(table, [column])) {
                 "DELETE FROM \(table.name) WHERE \(column) = ?"
-            }
-            Self.bind(statement, [value])
+            }.execute { $0.bind(value) }
         }
-        try statement.execute()
         switch change {
         case .insert(let table, let row), .upsert(let table, let row):
             // Written through, once it is written: the row is what a later read of its key gets (the

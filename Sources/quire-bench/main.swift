@@ -16,8 +16,8 @@ import QuireStorage
 // footprint), proofs (the Merkle tree's append cost, proof latencies and bytes), server (group
 // commit and the service's memory), wrk (the HTTP path under wrk against in-process submit).
 // `--rebuild-child PATH` is what the run itself starts to measure a rebuild's peak memory in a process of its own. `--generate PATH [--events N]` writes
-// the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N` and
-// `--callgrind-rebuild PATH` are the workloads `tools/bench --callgrind` runs under valgrind.
+// the synthetic log to a file that stays, to profile commands on. `--callgrind-commands N`,
+// `--callgrind-rebuild PATH` and `--callgrind-import EXPORT --into PATH` are the workloads `tools/bench --callgrind` runs under valgrind.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -73,6 +73,22 @@ if let path = option("--callgrind-rebuild") {
         exit(0)
     } catch {
         log("rebuild failed: \(error)")
+        exit(1)
+    }
+}
+
+if let export = option("--callgrind-import"), let target = option("--into") {
+    // For `tools/bench --callgrind`: what `quire import --db TARGET EXPORT` does (the CLI itself
+    // does not run under valgrind 3.19: its async entry point crashes it), into a new file.
+    do {
+        guard let handle = FileHandle(forReadingAtPath: export) else { throw QuireError.invalidInput("Cannot read \(export).") }
+        let service = try QuireService.open(location: target, options: .init(create: true))
+        let reader = LineReader(handle, name: export)
+        _ = try service.importLog(lines: reader)
+        if let failure = reader.failure { throw failure }
+        exit(0)
+    } catch {
+        log("import failed: \(error)")
         exit(1)
     }
 }

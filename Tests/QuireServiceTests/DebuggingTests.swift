@@ -95,6 +95,44 @@ struct DebuggingTests {
         #expect(code { _ = try copy.importLog(lines: try exportLines(f)) } == .invalidInput)
     }
 
+    @Test func importReadsExportLinesWithoutJSONDecoderExactlyAsJSONDecoderDoes() throws {
+        let f = try Fixture()
+        let s = try #require(try f.create(Fixture.alice).session)
+        _ = try f.service.handle(.command(.updateSession(UpdateSession(sessionID: SessionID(s.id),
+                                                                       metadata: ["note": .string("a \"quoted\", \\ text é \u{1F600}")]))),
+                                 as: Fixture.alice)
+        let decoder = JSONDecoder()
+        let lines = try exportLines(f).dropLast()  // the end line is not an event
+        #expect(lines.count > 3)
+        for line in lines {
+            let plain = try #require(ExportedEvent.reading(line))
+            #expect(plain == (try decoder.decode(ExportedEvent.self, from: Data(line))))
+        }
+        // The same members in another order, spaced out, with an absent command_id: still read, still equal.
+        let text = String(decoding: lines[lines.startIndex], as: UTF8.self)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var members = object.keys.sorted().reversed().filter { $0 != "command_id" }.map { key in
+            "\"\(key)\" : " + String(decoding: try! JSONSerialization.data(withJSONObject: object[key]!, options: [.fragmentsAllowed]), as: UTF8.self)
+        }
+        let reordered = Array(("{ " + members.joined(separator: " ,\n") + " }").utf8)
+        #expect(try #require(ExportedEvent.reading(reordered)) == (try decoder.decode(ExportedEvent.self, from: Data(reordered))))
+        // Anything outside the plain shape goes to JSONDecoder, which decides: an unknown or a
+        // repeated key, a number with a fraction, a number as text, trailing bytes, an escaped key.
+        members.append("\"extra\":1")
+        let variants = [
+            "{ " + members.joined(separator: ",") + " }",
+            String(text.dropLast()) + ",\"actor\":\"someone\"}",
+            text.replacingOccurrences(of: "\"version\":1", with: "\"version\":1.0"),
+            text.replacingOccurrences(of: "\"schema\":1", with: "\"schema\":\"1\""),
+            text + " x",
+            text.replacingOccurrences(of: "\"actor\"", with: "\"\\u0061ctor\""),
+        ]
+        for variant in variants {
+            #expect(variant != text)
+            #expect(ExportedEvent.reading(Array(variant.utf8)) == nil, "\(variant)")
+        }
+    }
+
     @Test func aTamperedOrTruncatedExportIsRefusedAtTheRightLineAndLeavesNothing() throws {
         let f = try Fixture()
         try f.create(Fixture.alice)
