@@ -15,14 +15,16 @@ final class PostgresTransaction: StorageWriter {
     /// locked and moves it with each append; a read transaction's snapshot never changes it.
     private var cachedHead: Head?
     /// Users read in this transaction, by id and by the name they were asked for: a command reads
-    /// its actor several times. Forgotten when a write touches `auth_users` or a savepoint rolls back.
+    /// its actor several times. Forgotten when a write touches `auth_users`. (What this and the
+    /// caches below hold is restored to what it was at a savepoint when the savepoint rolls back.)
     private var knownUsers: [String: UserState?] = [:]
     /// A session's view and its stream's version, read with its access row (`sessionAccess`): a
-    /// command on a session asks for all three before it decides. The views are forgotten when a
-    /// write touches `session_views`, a version moves with each insert into its stream, and both
-    /// are forgotten when a savepoint rolls back.
+    /// command on a session asks for all three before it decides. A view moves on with its
+    /// session's events by `SessionState.evolve`, a version with each insert into its stream.
     private var knownSessions: [SessionID: SessionState?] = [:]
     private var knownVersions: [String: Int] = [:]
+    /// Command records read ahead for a batch (`expect`), and those recorded since.
+    private var knownCommands: [String: CommandRecord?] = [:]
 
     typealias Head = (tip: LogTip, recordedAt: String?)
 
@@ -293,12 +295,15 @@ final class PostgresTransaction: StorageWriter {
     // MARK: - Commands and blobs
 
     func command(_ commandID: String) throws -> CommandRecord? {
-        try sql.query("SELECT command_id, fingerprint, actor, outcome, first_position FROM commands WHERE command_id = $1",
-                      [.text(commandID)]).first.map {
-            CommandRecord(commandID: try PostgresSQL.string($0[0]), fingerprint: try PostgresSQL.string($0[1]),
-                          actor: try PostgresSQL.string($0[2]), outcome: try PostgresSQL.string($0[3]),
-                          firstPosition: try PostgresSQL.int64($0[4]) ?? 0)
-        }
+        if let known = knownCommands[commandID] { return known }
+        return try sql.query("SELECT command_id, fingerprint, actor, outcome, first_position FROM commands WHERE command_id = $1",
+                             [.text(commandID)]).first.map(Self.commandRecord)
+    }
+
+    static func commandRecord(_ row: PostgresRandomAccessRow) throws -> CommandRecord {
+        CommandRecord(commandID: try PostgresSQL.string(row[0]), fingerprint: try PostgresSQL.string(row[1]),
+                      actor: try PostgresSQL.string(row[2]), outcome: try PostgresSQL.string(row[3]),
+                      firstPosition: try PostgresSQL.int64(row[4]) ?? 0)
     }
 
     func lastCommandPosition() throws -> Int64 { try sql.scalar("SELECT MAX(first_position) FROM commands") ?? 0 }
@@ -361,6 +366,7 @@ final class PostgresTransaction: StorageWriter {
     }
 
     func record(_ command: CommandRecord, at time: Timestamp) throws {
+        if !knownCommands.isEmpty { knownCommands[command.commandID] = .some(command) }
         sql.hold("""
             INSERT INTO commands(command_id, fingerprint, actor, outcome, first_position, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
             """, [.text(command.commandID), .text(command.fingerprint), .text(command.actor), .text(command.outcome),
@@ -380,7 +386,8 @@ final class PostgresTransaction: StorageWriter {
         let name = "quire_\(savepoints)"
         let mark = sql.held.statements.count
         sql.hold("SAVEPOINT \(name)", into: nil)
-        let head = cachedHead
+        // What this transaction knows, as it stood: a rollback to the savepoint restores it.
+        let known = (head: cachedHead, users: knownUsers, sessions: knownSessions, versions: knownVersions, commands: knownCommands)
         do {
             let result = try body()
             // Waits for the body's held writes: their errors belong to this savepoint.
@@ -389,10 +396,7 @@ final class PostgresTransaction: StorageWriter {
         } catch {
             // A lost connection took the whole transaction with it: say so, not that the rollback failed.
             if sql.isLost { throw error }
-            cachedHead = head
-            knownUsers.removeAll()
-            knownSessions.removeAll()
-            knownVersions.removeAll()
+            (cachedHead, knownUsers, knownSessions, knownVersions, knownCommands) = known
             if sql.held.statements.count > mark, sql.held.statements[mark].table == nil, sql.held.statements[mark].sql == "SAVEPOINT \(name)" {
                 // Nothing was sent since the savepoint was held: forgetting it and all after is the rollback.
                 sql.held.statements.removeSubrange(mark...)
@@ -402,6 +406,34 @@ final class PostgresTransaction: StorageWriter {
                 try sql.execute("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
             }
             throw error
+        }
+    }
+
+    /// A batch's command records and actors in two statements, instead of two for each command.
+    func expect(commandIDs: [String], userNames: [String]) throws {
+        let ids = Array(Set(commandIDs)).filter { knownCommands[$0] == nil }
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            var found: [String: CommandRecord] = [:]
+            for row in try sql.query("""
+                SELECT command_id, fingerprint, actor, outcome, first_position FROM commands WHERE command_id IN (\(Self.marks(chunk.count)))
+                """, chunk.map { .text($0) }) {
+                let record = try Self.commandRecord(row)
+                found[record.commandID] = record
+            }
+            for id in chunk { knownCommands[id] = .some(found[id]) }
+        }
+        let names = userNames.filter { knownUsers[$0] == nil }
+        for start in stride(from: 0, to: names.count, by: 250) {
+            let chunk = Array(names[start..<min(start + 250, names.count)])
+            let users = try self.users("WHERE user_id IN (\(Self.marks(chunk.count))) OR email IN (\(Self.marks(chunk.count, from: chunk.count + 1)))",
+                                       chunk.map { .text($0) } + chunk.map { .text($0.lowercased()) })
+            for name in chunk {
+                // As `user(named:)`: an id first, else an email.
+                let user = users.first { $0.id.rawValue == name } ?? users.first { $0.email == name.lowercased() }
+                knownUsers[name] = .some(user)
+                if let user { knownUsers[user.id.rawValue] = .some(user) }
+            }
         }
     }
 

@@ -159,6 +159,12 @@ public struct QuireService: Sendable {
         do throws(QuireError) {
             let applied: [(Int, Swift.Result<Outcome, QuireError>)] = try store.write { tx in
                 var out: [(Int, Swift.Result<Outcome, QuireError>)] = []
+                if ready.count > 1 {
+                    let names = ready.compactMap { item -> String? in
+                        if case .named(let raw) = submissions[item.index].actor { Self.lookupKey(raw) } else { nil }
+                    }
+                    try tx.expect(commandIDs: ready.map(\.commandID), userNames: Array(Set(names)))
+                }
                 for item in ready {
                     let result: Applied
                     do {

@@ -171,6 +171,11 @@ public protocol StorageWriter: StorageReader {
     /// (the first run empties them). Returns whether it did; when it did not, `import` calls
     /// `rebuildProjections` once every row is in. The default inserts each with `insertVerbatim`.
     func insertVerbatim(_ run: [(record: RecordedEvent, event: Event)]) throws -> Bool
+    /// A hint before a batch of commands (group commit): the command ids and the actors' names
+    /// (`user(named:)` keys) the batch will look up, so that a backend whose every read is a round
+    /// trip can read them all at once and answer the commands' own lookups from what it read —
+    /// the same answers they would get. The default does nothing (SQLite reads in microseconds).
+    func expect(commandIDs: [String], userNames: [String]) throws
 }
 
 extension StorageWriter {
@@ -178,6 +183,8 @@ extension StorageWriter {
         for (record, _) in run { try insertVerbatim(record) }
         return false
     }
+
+    public func expect(commandIDs: [String], userNames: [String]) throws {}
 }
 
 extension StorageReader {

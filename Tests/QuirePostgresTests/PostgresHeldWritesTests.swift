@@ -86,4 +86,45 @@ struct PostgresHeldWritesTests {
         // And the rows are the fold of the log: verify compares every projection with a replay.
         #expect(try service.verify().ok)
     }
+
+    /// A group-commit batch reads its command ids and actors in two statements up front; each
+    /// command's lookups are then answered from them — with the same answers one by one would get:
+    /// a repeated command id replays the first outcome, a reused one is refused, an unknown user is
+    /// one, a user named by id or by email is the same user.
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func aBatchReadsItsCommandIDsAndActorsOnceAndAnswersAsOneByOne() throws {
+        let store = try PostgresStore(url: PostgresTestServer.freshSchema(), options: StorageOptions(create: true))
+        let service = try QuireService.open(store)
+        _ = try service.handle(.command(.registerUser(RegisterUser(email: "ops@x.test", role: .systemAdmin))), as: .system)
+        let alice = try #require(try service.handle(.command(.registerUser(RegisterUser(email: "alice@x.test", role: .admin))), as: .named("ops@x.test")).user)
+        _ = try service.handle(.command(.registerUser(RegisterUser(email: "bob@x.test", role: .admin))), as: .named("ops@x.test"))
+        func create(_ who: String, _ code: String) throws -> SessionID {
+            let paper = Data("{\"paper\":{\"code\":\"\(code)\",\"subject\":\"Maths\"},\"questions\":[{\"number\":1,\"text\":\"Q1\"}]}".utf8)
+            return SessionID(try #require(try service.handle(.createSession(name: nil, paper: .bytes(fileName: "\(code).json", data: paper), allowDuplicate: false),
+                                                             as: .named(who)).session?.id))
+        }
+        let a = try create("alice@x.test", "9709/12"), b = try create("bob@x.test", "9702/22")
+        func update(_ id: SessionID, _ progress: Int) -> Request { .command(.updateSession(UpdateSession(sessionID: id, progress: progress))) }
+        let waits = store.traffic.waits
+        let results = service.handleBatch([
+            .init(update(a, 10), as: .named("alice@x.test"), commandID: "c-1"),
+            .init(update(b, 20), as: .named("Bob@X.test"), commandID: "c-2"),
+            .init(update(a, 10), as: .named(alice.id), commandID: "c-1"),          // the same command again, by id
+            .init(update(b, 30), as: .named("bob@x.test"), commandID: "c-1"),      // c-1 reused for another
+            .init(update(a, 40), as: .named("nobody@x.test"), commandID: "c-3"),
+            .init(update(a, 50), as: .named("alice@x.test"), commandID: "c-4"),
+        ])
+        let waited = store.traffic.waits - waits
+        #expect(try results[0].get().session?.progress == 10)
+        #expect(try results[1].get().session?.progress == 20)
+        #expect(try results[2].get().replayed == true)
+        #expect(throws: QuireError.self) { try results[3].get() }
+        if case .failure(let e) = results[3] { #expect(e.code == .commandIDReused) }
+        if case .failure(let e) = results[4] { #expect(e.code == .unknownUser) } else { Issue.record("nobody acted: \(results[4])") }
+        #expect(try results[5].get().session?.progress == 50)
+        // Six commands, each its own lookups before: at least 6 × 3 answers and COMMIT; now the
+        // two read-ahead statements, the lock, one session read and one release per command.
+        #expect(waited <= 16, "answers waited for: \(waited)")
+        #expect(try service.verify().ok)
+    }
 }
