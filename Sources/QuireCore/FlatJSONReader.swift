@@ -23,16 +23,16 @@ public enum FlatJSONReader {
         var json = StrictJSONReader(bytes)
         var values = [Value?](repeating: nil, count: keys.count)
         json.skipSpace()
-        guard next(&json, is: "{") else { return nil }
+        guard json.next(is: "{") else { return nil }
         json.skipSpace()
-        if next(&json, is: "}") { return json.atEnd ? values : nil }
+        if json.next(is: "}") { return json.atEnd ? values : nil }
         var seen: UInt64 = 0
         while true {
             json.skipSpace()
-            guard let key = key(&json, among: keys), seen & (1 << key) == 0 else { return nil }
+            guard let key = json.key(among: keys), seen & (1 << key) == 0 else { return nil }
             seen |= 1 << key
             json.skipSpace()
-            guard next(&json, is: ":") else { return nil }
+            guard json.next(is: ":") else { return nil }
             json.skipSpace()
             guard json.i < json.bytes.count else { return nil }
             switch json.bytes[json.i] {
@@ -47,33 +47,10 @@ public enum FlatJSONReader {
                 values[key] = .integer(n)
             }
             json.skipSpace()
-            if next(&json, is: ",") { continue }
-            guard next(&json, is: "}") else { return nil }
+            if json.next(is: ",") { continue }
+            guard json.next(is: "}") else { return nil }
             return json.atEnd ? values : nil
         }
-    }
-
-    /// At a key's opening quote: its index in `keys`. Keys with escapes are for `JSONDecoder`.
-    private static func key(_ json: inout StrictJSONReader, among keys: [StaticString]) -> Int? {
-        guard next(&json, is: "\"") else { return nil }
-        let start = json.i
-        while json.i < json.bytes.count, json.bytes[json.i] != UInt8(ascii: "\"") {
-            guard json.bytes[json.i] != UInt8(ascii: "\\") else { return nil }
-            json.i += 1
-        }
-        guard json.i < json.bytes.count else { return nil }
-        let length = json.i - start
-        json.i += 1
-        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == length {
-            if memcmp(json.bytes.baseAddress! + start, key.utf8Start, length) == 0 { return index }
-        }
-        return nil
-    }
-
-    private static func next(_ json: inout StrictJSONReader, is character: Unicode.Scalar) -> Bool {
-        guard json.i < json.bytes.count, json.bytes[json.i] == UInt8(ascii: character) else { return false }
-        json.i += 1
-        return true
     }
 
     /// `-?(0|[1-9][0-9]*)`, at most 18 digits, and nothing more.

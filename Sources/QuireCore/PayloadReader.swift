@@ -226,28 +226,9 @@ struct PayloadReader {
         }
     }
 
-    /// At a key's opening quote: its index in `keys`. Keys quire writes hold no escapes.
-    private mutating func key(among keys: [StaticString]) -> Int? {
-        guard next(is: "\"") else { return nil }
-        let start = json.i
-        while json.i < json.bytes.count, json.bytes[json.i] != UInt8(ascii: "\"") {
-            guard json.bytes[json.i] != UInt8(ascii: "\\") else { return nil }
-            json.i += 1
-        }
-        guard json.i < json.bytes.count else { return nil }
-        let length = json.i - start
-        json.i += 1
-        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == length {
-            if memcmp(json.bytes.baseAddress! + start, key.utf8Start, length) == 0 { return index }
-        }
-        return nil
-    }
+    private mutating func key(among keys: [StaticString]) -> Int? { json.key(among: keys) }
 
-    private mutating func next(is character: Unicode.Scalar) -> Bool {
-        guard json.i < json.bytes.count, json.bytes[json.i] == UInt8(ascii: character) else { return false }
-        json.i += 1
-        return true
-    }
+    private mutating func next(is character: Unicode.Scalar) -> Bool { json.next(is: character) }
 
     private mutating func bool(_ out: inout Bool?) -> Bool {
         if json.literal("true", .bool(true)) != nil { out = true; return true }

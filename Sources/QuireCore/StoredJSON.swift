@@ -46,6 +46,32 @@ struct StrictJSONReader {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
+    /// Whether the next byte is `character`, taking it if so.
+    mutating func next(is character: Unicode.Scalar) -> Bool {
+        guard i < bytes.count, bytes[i] == UInt8(ascii: character) else { return false }
+        i += 1
+        return true
+    }
+
+    /// At a key's opening quote: the key's index in `keys`, taking it; nil for any other key, and
+    /// for one with an escape (the keys quire writes hold none; the fast readers leave those to
+    /// the general path).
+    mutating func key(among keys: [StaticString]) -> Int? {
+        guard next(is: "\"") else { return nil }
+        let start = i
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+            guard bytes[i] != UInt8(ascii: "\\") else { return nil }
+            i += 1
+        }
+        guard i < bytes.count else { return nil }
+        let length = i - start
+        i += 1
+        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == length {
+            if memcmp(bytes.baseAddress! + start, key.utf8Start, length) == 0 { return index }
+        }
+        return nil
+    }
+
     mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
         let count = word.utf8CodeUnitCount
         guard i + count <= bytes.count else { return nil }
